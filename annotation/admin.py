@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from annotation.models import Dataset, Item, PlantedFlaw, User
+
+admin.site.register(User, UserAdmin)
+admin.site.site_header = "Redline administration"
+
+
+@admin.register(Dataset)
+class DatasetAdmin(admin.ModelAdmin[Dataset]):
+    list_display = ("name", "source_format", "created_by", "created_at")
+    search_fields = ("name",)
+
+
+class PlantedFlawInline(admin.TabularInline[PlantedFlaw, Item]):
+    model = PlantedFlaw
+    extra = 0
+
+
+@admin.register(Item)
+class ItemAdmin(admin.ModelAdmin[Item]):
+    list_display = ("id", "dataset", "external_id", "kind", "author")
+    list_filter = ("kind", "dataset")
+    search_fields = ("external_id", "author")
+    inlines = (PlantedFlawInline,)
+
+
+@admin.register(PlantedFlaw)
+class PlantedFlawAdmin(admin.ModelAdmin[PlantedFlaw]):
+    list_display = ("id", "item", "severity", "category", "origin", "line_start", "line_end")
+    list_filter = ("severity", "category", "origin")
+    raw_id_fields = ("item",)

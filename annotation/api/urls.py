@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from rest_framework.routers import DefaultRouter
+
+from annotation.api.views import DatasetViewSet, ItemViewSet
+
+router = DefaultRouter()
+router.register("datasets", DatasetViewSet, basename="dataset")
+router.register("items", ItemViewSet, basename="item")
+
+urlpatterns = router.urls

@@ -1,0 +1,65 @@
+"""seed_demo: demo users and datasets, written through the normal import path. Idempotent."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from annotation.demo.code_items import demo_code_rows
+from annotation.importing import ImportResult, do_import
+from annotation.models import Role, User
+
+SUMMARIES_FILE = Path(__file__).with_name("summaries.jsonl")
+CODE_DATASET = "HumanEval code review (demo)"
+SUMMARY_DATASET = "Topic summaries (demo)"
+DEMO_USERS: tuple[tuple[str, str], ...] = (
+    ("admin", Role.ADMIN),
+    ("researcher", Role.RESEARCHER),
+    ("researcher2", Role.RESEARCHER),
+    ("contractor1", Role.CONTRACTOR),
+    ("contractor2", Role.CONTRACTOR),
+)
+
+
+@dataclass
+class SeedReport:
+    users_created: list[str]
+    imports: list[ImportResult]
+
+
+def ensure_demo_users(password: str) -> list[str]:
+    created = []
+    with transaction.atomic():
+        for username, role in DEMO_USERS:
+            user, was_created = User.objects.get_or_create(username=username)
+            if was_created:
+                user.set_password(password)
+                user.is_staff = user.is_superuser = role == Role.ADMIN
+                user.save(update_fields=("password", "is_staff", "is_superuser"))
+                created.append(username)
+            user.groups.add(Group.objects.get(name=role))
+    return created
+
+
+def _jsonl(rows: Iterable[dict[str, Any]]) -> io.BytesIO:
+    return io.BytesIO("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode("utf-8"))
+
+
+def seed_demo(*, password: str, code_items: int | None, seed: int = 2024) -> SeedReport:
+    users = ensure_demo_users(password)
+    owner = User.objects.get(username="researcher")
+    code = do_import(_jsonl(demo_code_rows(code_items, seed)), name=CODE_DATASET, fmt="jsonl", user=owner,
+                     description="HumanEval solutions with bugs planted by AST mutation; every bug fails the "
+                                 "problem's own tests. Every fourth original is included as a clean control.")
+    with SUMMARIES_FILE.open("rb") as stream:
+        summaries = do_import(stream, name=SUMMARY_DATASET, fmt="jsonl", user=owner,
+                              description="Short passages, questions and answers written for the demo; "
+                                          "some answers carry planted flaws.")
+    return SeedReport(users_created=users, imports=[code, summaries])

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from annotation.choices import Category, Severity
+from annotation.models import Item
+
+
+class Backend(models.TextChoices):
+    OPENAI = "openai", "OpenAI-compatible server (vLLM)"
+    EXECUTION = "execution", "Execution critic (runs the tests)"
+    IMPORTED = "imported", "Imported from a file"
+
+
+class Strategy(models.TextChoices):
+    SINGLE = "single", "Single sample"
+    BEST_OF_N = "best_of_n", "Best of n"
+    FSBS = "fsbs", "Force Sampling Beam Search"
+
+
+class CriticConfig(models.Model):
+    """A named critic: where its critiques come from and how they are sampled and chosen."""
+
+    name = models.CharField(max_length=200, unique=True)
+    backend = models.CharField(max_length=16, choices=Backend.choices)
+    base_url = models.URLField(blank=True)
+    model = models.CharField(max_length=200, blank=True)
+    prompt_version = models.CharField(max_length=32, blank=True)
+    sampling = models.JSONField(default=dict, blank=True, help_text="temperature, max_tokens, n, seed …")
+    strategy = models.CharField(max_length=16, choices=Strategy.choices, default=Strategy.SINGLE)
+    length_modifier = models.FloatField(
+        default=0.0, help_text="λ in rm_score + λ · grounded highlights (CriticGPT's LENGTH_MODIFIER)."
+    )
+    description = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Critique(models.Model):
+    """One critique sample of one item by one critic."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="critiques")
+    critic = models.ForeignKey(CriticConfig, on_delete=models.CASCADE, related_name="critiques")
+    sample_index = models.PositiveIntegerField(default=0)
+    chosen = models.BooleanField(default=False, help_text="The sample the selection strategy picked.")
+    text = models.TextField(blank=True)
+    score = models.FloatField(null=True, blank=True)
+    critiqueability = models.FloatField(null=True, blank=True, help_text="P(response is flawed).")
+    helpful = models.BooleanField(null=True, blank=True, help_text="Human helpfulness label, when known.")
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
+    completion_tokens = models.PositiveIntegerField(null=True, blank=True)
+    raw_output = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("item_id", "critic_id", "sample_index")
+        constraints = [
+            models.UniqueConstraint(fields=("item", "critic", "sample_index"), name="critique_unique_sample"),
+            models.UniqueConstraint(
+                fields=("item", "critic"), condition=Q(chosen=True), name="critique_one_chosen_per_item"
+            ),
+        ]
+        indexes = [models.Index(fields=("critic", "item"), name="critique_critic_item")]
+
+    def __str__(self) -> str:
+        return f"{self.critic} on item {self.item_id} #{self.sample_index}"
+
+
+class CritiqueComment(models.Model):
+    """One point a critique makes, anchored to the text it quotes when the quote is found."""
+
+    critique = models.ForeignKey(Critique, on_delete=models.CASCADE, related_name="comments")
+    position = models.PositiveIntegerField(default=0)
+    quote = models.TextField(blank=True)
+    start = models.PositiveIntegerField(null=True, blank=True)
+    end = models.PositiveIntegerField(null=True, blank=True)
+    line_start = models.PositiveIntegerField(null=True, blank=True)
+    line_end = models.PositiveIntegerField(null=True, blank=True)
+    grounded = models.BooleanField(default=False, help_text="The quote was found in the response.")
+    comment = models.TextField()
+    severity = models.CharField(max_length=16, choices=Severity.choices, blank=True)
+    category = models.CharField(max_length=16, choices=Category.choices, default=Category.OTHER)
+
+    class Meta:
+        ordering = ("critique_id", "position")
+        constraints = [
+            models.UniqueConstraint(fields=("critique", "position"), name="comment_unique_position"),
+            models.CheckConstraint(
+                condition=Q(grounded=False) | (Q(start__isnull=False) & Q(end__isnull=False)),
+                name="comment_grounded_has_span",
+            ),
+        ]
+
+    @property
+    def is_ungrounded(self) -> bool:
+        """A quote that is nowhere in the response: the hallucination signal."""
+        return bool(self.quote) and not self.grounded
+
+    def __str__(self) -> str:
+        return self.comment[:60]

@@ -1,0 +1,1 @@
+"""Redline's model-side code: plain Python with no Django imports."""
