@@ -11,4 +11,5 @@ class AnnotationConfig(AppConfig):
     def ready(self) -> None:
         from annotation.roles import ensure_roles
 
-        post_migrate.connect(ensure_roles, sender=self)
+        # After every app: the permissions of apps migrated later must exist before they are granted.
+        post_migrate.connect(ensure_roles, dispatch_uid="redline-ensure-roles")

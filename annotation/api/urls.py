@@ -5,7 +5,7 @@ from rest_framework.routers import DefaultRouter
 from annotation.api.views import DatasetViewSet, ItemViewSet
 
 router = DefaultRouter()
-router.register("datasets", DatasetViewSet, basename="dataset")
-router.register("items", ItemViewSet, basename="item")
+router.register("datasets", DatasetViewSet, basename="api-dataset")
+router.register("items", ItemViewSet, basename="api-item")
 
 urlpatterns = router.urls

@@ -36,7 +36,7 @@ class _LimitedReader(io.RawIOBase):
 
 
 def open_source(stream: IO[bytes], size: int | None, max_bytes: int) -> IO[bytes]:
-    """Check the size, undo gzip, and return a seekable-from-start binary stream."""
+    """Check the size, undo gzip, and return a binary stream from the start (may be called again)."""
     if size is not None and size > max_bytes:
         raise ImportFailed(
             [RowError(0, "", f"the file is {size:,} bytes; the limit is {max_bytes:,} (REDLINE_IMPORT_MAX_BYTES)")]
@@ -61,24 +61,11 @@ def _decode(raw: bytes, number: int, errors: ErrorLog) -> str | None:
 
 
 def first_line(stream: IO[bytes]) -> bytes:
-    """The first non-blank line, leaving the stream rewound."""
+    """The first non-blank line (the stream is consumed; open the source again to read it all)."""
     for raw in stream:
         if raw.strip():
-            break
-    else:
-        raw = b""
-    _rewind(stream)
-    return raw.strip().removeprefix(b"\xef\xbb\xbf")
-
-
-def _rewind(stream: IO[bytes]) -> None:
-    if isinstance(stream, io.BufferedReader) and isinstance(stream.raw, _LimitedReader):
-        limited = stream.raw
-        limited.inner.seek(0)
-        limited.seen = 0
-        stream.seek(0)
-    else:
-        stream.seek(0)
+            return raw.strip().removeprefix(b"\xef\xbb\xbf")
+    return b""
 
 
 def iter_json_lines(stream: IO[bytes], errors: ErrorLog) -> Iterator[tuple[int, dict[str, Any]]]:

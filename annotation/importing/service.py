@@ -81,9 +81,10 @@ def do_import(
     name = check_import_name(name)
     if fmt not in FORMATS:
         raise ImportFailed([RowError(0, "format", f"{fmt!r} is not one of: {', '.join(FORMATS)}")])
-    source = open_source(stream, size, settings.REDLINE_IMPORT_MAX_BYTES)
+    limit = settings.REDLINE_IMPORT_MAX_BYTES
     if fmt == "auto":
-        fmt = detect_format(source, filename)
+        fmt = detect_format(open_source(stream, size, limit), filename)
+    source = open_source(stream, size, limit)
     errors = ErrorLog(settings.REDLINE_IMPORT_MAX_ERRORS)
     with transaction.atomic():
         dataset, created = Dataset.objects.select_for_update().get_or_create(

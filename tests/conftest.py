@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from annotation.models import Role, User
+from tests.factories import UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("REDLINE_SHARED_DATA", ROOT.parent / "shared" / "data"))
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def shared_file(name: str) -> Path:
+    """A file from the project's shared data; a missing one fails loudly, never skips."""
+    path = SHARED_DATA / name
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: the suite needs ../shared/data (or set REDLINE_SHARED_DATA)")
+    return path
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:
+    return UserFactory(username="ada-admin", role=Role.ADMIN)
+
+
+@pytest.fixture
+def researcher(db: None) -> User:
+    return UserFactory(username="rosa-researcher", role=Role.RESEARCHER)
+
+
+@pytest.fixture
+def other_researcher(db: None) -> User:
+    return UserFactory(username="otto-researcher", role=Role.RESEARCHER)
+
+
+@pytest.fixture
+def contractor(db: None) -> User:
+    return UserFactory(username="cleo-contractor", role=Role.CONTRACTOR)
+
+
+@pytest.fixture
+def other_contractor(db: None) -> User:
+    return UserFactory(username="carl-contractor", role=Role.CONTRACTOR)
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def researcher_client(researcher: User) -> Client:
+    return client_for(researcher)
+
+
+@pytest.fixture
+def contractor_client(contractor: User) -> Client:
+    return client_for(contractor)
+
+
+@pytest.fixture
+def admin_client_(admin_user: User) -> Client:
+    return client_for(admin_user)

@@ -1,0 +1,15 @@
+"""Loaded with `-p` before Django is configured: defaults so the suite runs on real services."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/redline")
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("SECRET_KEY", "redline-test-secret-key-that-is-long-enough-for-django-checks")
+os.environ.setdefault("REDLINE_HTTPS", "0")
+os.environ.setdefault("REDLINE_STATIC_MANIFEST", "0")
+os.environ.setdefault("REDLINE_SANDBOX", "bwrap")
+os.environ.setdefault("REDLINE_VAR_DIR", tempfile.mkdtemp(prefix="redline-test-var-"))
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
