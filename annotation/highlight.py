@@ -18,7 +18,6 @@ def highlighted_lines(code: str, language: str) -> list[SafeString]:
     formatter = HtmlFormatter(nowrap=True)
     html = highlight(code, lexer, formatter)
     lines = html.split("\n")
-    expected = code.count("\n") + 1
+    expected = len(code.splitlines()) or 1
     lines = lines[:expected] + [""] * (expected - len(lines))
     return [mark_safe(line) for line in lines]  # noqa: S308 - Pygments output is escaped
-

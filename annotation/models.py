@@ -46,9 +46,7 @@ class Dataset(models.Model):
     name = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True)
     source_format = models.CharField(max_length=32, blank=True)
-    created_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="datasets"
-    )
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="datasets")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -13,19 +13,27 @@ from annotation.models import Role
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.CONTRACTOR: (),
     Role.RESEARCHER: (
-        "annotation.add_dataset", "annotation.view_dataset", "annotation.change_dataset",
-        "annotation.view_item", "annotation.add_item", "annotation.view_plantedflaw",
-        "annotation.add_plantedflaw", "annotation.change_plantedflaw",
-        "assist.add_criticconfig", "assist.view_criticconfig", "assist.change_criticconfig",
-        "assist.view_critique", "assist.view_critiquecomment",
+        "annotation.add_dataset",
+        "annotation.view_dataset",
+        "annotation.change_dataset",
+        "annotation.view_item",
+        "annotation.add_item",
+        "annotation.view_plantedflaw",
+        "annotation.add_plantedflaw",
+        "annotation.change_plantedflaw",
+        "assist.add_criticconfig",
+        "assist.view_criticconfig",
+        "assist.change_criticconfig",
+        "assist.view_critique",
+        "assist.view_critiquecomment",
     ),
 }
 
 
-def ensure_roles(**_: Any) -> None:
+def ensure_roles(**kwargs: Any) -> None:
     """Create the role groups and grant their permissions (run after every migrate)."""
     for role in Role:
-        group, _ = Group.objects.get_or_create(name=role.value)
+        group = Group.objects.get_or_create(name=role.value)[0]
         if role == Role.ADMIN:
             wanted = list(Permission.objects.all())
         else:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from annotation.access import get_dataset_for_researcher, get_item_for_researcher, request_user, researcher_required
 from annotation.forms import ImportForm
 from annotation.highlight import highlighted_lines
+from annotation.http import HtmxHttpRequest
 from annotation.importing import ImportFailed, do_import
 from annotation.models import Dataset
 
@@ -41,8 +42,9 @@ def dataset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         items = items.filter(kind=kind)
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
     counts = dict(dataset.items.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
-    return render(request, "annotation/dataset_detail.html",
-                  {"dataset": dataset, "page": page, "kind": kind, "counts": counts})
+    return render(
+        request, "annotation/dataset_detail.html", {"dataset": dataset, "page": page, "kind": kind, "counts": counts}
+    )
 
 
 @researcher_required
@@ -60,15 +62,21 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @researcher_required
 @require_http_methods(["GET", "POST"])
-def dataset_import(request: HttpRequest) -> HttpResponse:
+def dataset_import(request: HtmxHttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     result = failure = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = do_import(upload, name=form.cleaned_data["name"], fmt=form.cleaned_data["format"],
-                               filename=upload.name, size=upload.size, user=request_user(request),
-                               description=form.cleaned_data["description"])
+            result = do_import(
+                upload,
+                name=form.cleaned_data["name"],
+                fmt=form.cleaned_data["format"],
+                filename=upload.name,
+                size=upload.size,
+                user=request_user(request),
+                description=form.cleaned_data["description"],
+            )
         except ImportFailed as exc:
             failure = exc
     # htmx swaps only 2xx responses; full-page posts get a proper 400.

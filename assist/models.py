@@ -105,10 +105,10 @@ class CritiqueComment(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return self.comment[:60]
+
     @property
     def is_ungrounded(self) -> bool:
         """A quote that is nowhere in the response: the hallucination signal."""
         return bool(self.quote) and not self.grounded
-
-    def __str__(self) -> str:
-        return self.comment[:60]

@@ -21,7 +21,7 @@ VAR_DIR = Path(env_str("REDLINE_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
 
-_DEV_SECRET = "redline-insecure-development-key-do-not-use-in-production"
+_DEV_SECRET = "redline-insecure-development-key-do-not-use-in-production"  # noqa: S105 - DEBUG only
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("Set SECRET_KEY (a long random string) or run with DEBUG=1.")

@@ -91,13 +91,17 @@ def _command(isolation: str, workdir: Path) -> list[str]:
     python = [sys.executable, "-I", "-B"]
     if isolation == "rlimit":
         return [*python, str(workdir / PROGRAM_NAME)]
+    # Paths under /tmp below are inside the sandbox's own private tmpfs, not the host's /tmp.
+    inside = "/tmp/job"  # noqa: S108
+    # fmt: off
     return [
         "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
-        "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-        "--ro-bind", str(workdir), "/tmp/job", "--chdir", "/tmp", "--clearenv",
+        "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",  # noqa: S108
+        "--ro-bind", str(workdir), inside, "--chdir", inside, "--clearenv",
         "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "PYTHONHASHSEED", "0",
-        *python, f"/tmp/job/{PROGRAM_NAME}",
+        *python, f"{inside}/{PROGRAM_NAME}",
     ]
+    # fmt: on
 
 
 def run_python(source: str, *, limits: Limits = Limits(), mode: Mode = "auto") -> RunResult:
@@ -109,8 +113,13 @@ def run_python(source: str, *, limits: Limits = Limits(), mode: Mode = "auto") -
         env = {"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0"}
         started = time.monotonic()
         process = subprocess.Popen(
-            _command(isolation, workdir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-            cwd=tmp, env=env, start_new_session=True,
+            _command(isolation, workdir),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            cwd=tmp,
+            env=env,
+            start_new_session=True,
         )
         timed_out = False
         try:

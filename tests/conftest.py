@@ -24,27 +24,27 @@ def shared_file(name: str) -> Path:
 
 @pytest.fixture
 def admin_user(db: None) -> User:
-    return UserFactory(username="ada-admin", role=Role.ADMIN)
+    return UserFactory.create(username="ada-admin", role=Role.ADMIN)
 
 
 @pytest.fixture
 def researcher(db: None) -> User:
-    return UserFactory(username="rosa-researcher", role=Role.RESEARCHER)
+    return UserFactory.create(username="rosa-researcher", role=Role.RESEARCHER)
 
 
 @pytest.fixture
 def other_researcher(db: None) -> User:
-    return UserFactory(username="otto-researcher", role=Role.RESEARCHER)
+    return UserFactory.create(username="otto-researcher", role=Role.RESEARCHER)
 
 
 @pytest.fixture
 def contractor(db: None) -> User:
-    return UserFactory(username="cleo-contractor", role=Role.CONTRACTOR)
+    return UserFactory.create(username="cleo-contractor", role=Role.CONTRACTOR)
 
 
 @pytest.fixture
 def other_contractor(db: None) -> User:
-    return UserFactory(username="carl-contractor", role=Role.CONTRACTOR)
+    return UserFactory.create(username="carl-contractor", role=Role.CONTRACTOR)
 
 
 def client_for(user: User) -> Client:

@@ -46,8 +46,9 @@ def test_logging_in_and_out(client: Client, researcher: User) -> None:
     assert client.get("/datasets/").status_code == 302
 
 
-def test_home_and_navigation_follow_the_role(researcher_client: Client, contractor_client: Client,
-                                             admin_user: User) -> None:
+def test_home_and_navigation_follow_the_role(
+    researcher_client: Client, contractor_client: Client, admin_user: User
+) -> None:
     page = contractor_client.get("/").content.decode()
     assert "My tasks" in page and "No tasks for you yet" in page
     assert "/datasets/" not in page and "/admin/" not in page
@@ -57,11 +58,19 @@ def test_home_and_navigation_follow_the_role(researcher_client: Client, contract
 
 
 def test_contractors_are_refused_every_dataset_page_and_endpoint(contractor_client: Client) -> None:
-    flaw = PlantedFlawFactory(description="SECRET-GROUND-TRUTH")
+    flaw = PlantedFlawFactory.create(description="SECRET-GROUND-TRUTH")
     item = flaw.item
-    for url in ("/datasets/", "/datasets/import/", f"/datasets/{item.dataset_id}/", f"/items/{item.pk}/",
-                "/api/datasets/", f"/api/datasets/{item.dataset_id}/", f"/api/datasets/{item.dataset_id}/items/",
-                "/api/items/", f"/api/items/{item.pk}/"):
+    for url in (
+        "/datasets/",
+        "/datasets/import/",
+        f"/datasets/{item.dataset_id}/",
+        f"/items/{item.pk}/",
+        "/api/datasets/",
+        f"/api/datasets/{item.dataset_id}/",
+        f"/api/datasets/{item.dataset_id}/items/",
+        "/api/items/",
+        f"/api/items/{item.pk}/",
+    ):
         response = contractor_client.get(url)
         assert response.status_code == 403, url
         assert b"SECRET-GROUND-TRUTH" not in response.content
@@ -69,9 +78,8 @@ def test_contractors_are_refused_every_dataset_page_and_endpoint(contractor_clie
     assert contractor_client.get("/admin/").status_code == 302
 
 
-def test_researchers_and_admins_read_every_dataset(researcher: User, other_researcher: User,
-                                                   admin_user: User) -> None:
-    item = ItemFactory(dataset__created_by=other_researcher)
+def test_researchers_and_admins_read_every_dataset(researcher: User, other_researcher: User, admin_user: User) -> None:
+    item = ItemFactory.create(dataset__created_by=other_researcher)
     for user in (researcher, admin_user):
         client = client_for(user)
         assert client.get(f"/datasets/{item.dataset_id}/").status_code == 200
@@ -86,6 +94,13 @@ def test_missing_objects_are_404_not_500(researcher_client: Client) -> None:
 
 def test_the_admin_lists_every_model(admin_user: User) -> None:
     client = client_for(admin_user)
-    for path in ("annotation/user", "annotation/dataset", "annotation/item", "annotation/plantedflaw",
-                 "assist/criticconfig", "assist/critique", "assist/critiquecomment"):
+    for path in (
+        "annotation/user",
+        "annotation/dataset",
+        "annotation/item",
+        "annotation/plantedflaw",
+        "assist/criticconfig",
+        "assist/critique",
+        "assist/critiquecomment",
+    ):
         assert client.get(f"/admin/{path}/").status_code == 200, path

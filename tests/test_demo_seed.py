@@ -12,7 +12,7 @@ from annotation.models import Dataset, Item, PlantedFlaw, User
 from assist.models import Critique
 from models_service.sandbox import Limits, bwrap_works, run_python
 
-SOURCE = '''def f(xs, n):
+SOURCE = """def f(xs, n):
     if not xs:
         return 0
     total = 0
@@ -20,13 +20,19 @@ SOURCE = '''def f(xs, n):
         if xs[i] > 0 and i % 2 == 0:
             total = total + xs[i]
     return [x for x in xs if x > total] or max(xs, total) or True
-'''
+"""
 
 
 def test_every_operator_produces_a_parsable_one_spot_change() -> None:
     mutations = candidate_mutations(SOURCE)
-    assert {m.operator for m in mutations} == {"comparison", "off_by_one", "arithmetic", "swapped_arguments",
-                                               "dropped_condition", "return_value"}
+    assert {m.operator for m in mutations} == {
+        "comparison",
+        "off_by_one",
+        "arithmetic",
+        "swapped_arguments",
+        "dropped_condition",
+        "return_value",
+    }
     for mutation in mutations:
         mutated = mutation.apply(SOURCE)
         start, end = mutation.new_span
@@ -34,8 +40,10 @@ def test_every_operator_produces_a_parsable_one_spot_change() -> None:
         assert mutated[end:] == SOURCE[mutation.end :]
         assert mutated[start:end] == mutation.replacement
     descriptions = {m.description for m in mutations}
-    assert "Comparison flipped: `xs[i] > 0` became `xs[i] >= 0` (line 6 of the response, line 6 of the solution)." \
+    assert (
+        "Comparison flipped: `xs[i] > 0` became `xs[i] >= 0` (line 6 of the response, line 6 of the solution)."
         in descriptions
+    )
     assert any("`range(1, n)` became `range(1, n + 1)`" in d for d in descriptions)
     assert any("`xs[i] > 0 and i % 2 == 0` became `i % 2 == 0`" in d for d in descriptions)
 
@@ -90,7 +98,6 @@ def test_seed_demo_builds_the_datasets_and_is_idempotent(capsys: pytest.CaptureF
     assert "Demo logins" in capsys.readouterr().out
 
     call_command("seed_demo", "--code-items", "8")
-    assert (Dataset.objects.count(), Item.objects.count(), PlantedFlaw.objects.count(),
-            User.objects.count()) == counts
+    assert (Dataset.objects.count(), Item.objects.count(), PlantedFlaw.objects.count(), User.objects.count()) == counts
     assert Critique.objects.count() == 0
     assert User.objects.get(username="researcher").check_password("redline-demo")

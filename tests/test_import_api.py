@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -12,9 +14,8 @@ from tests.importing import jsonl, summary_row
 pytestmark = pytest.mark.django_db
 
 
-def upload(client: Client, data: bytes, name: str = "api-ds", filename: str = "x.jsonl", **extra: str) -> object:
-    return client.post("/api/datasets/import/",
-                       {"file": SimpleUploadedFile(filename, data), "name": name, **extra})
+def upload(client: Client, data: bytes, name: str = "api-ds", filename: str = "x.jsonl", **extra: str) -> Any:
+    return client.post("/api/datasets/import/", {"file": SimpleUploadedFile(filename, data), "name": name, **extra})
 
 
 def test_importing_through_the_api_reports_what_landed(researcher_client: Client, researcher: User) -> None:
@@ -49,9 +50,11 @@ def test_token_authentication_for_scripts(researcher: User) -> None:
     token = Token.objects.create(user=researcher)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    response = client.post("/api/datasets/import/",
-                           {"file": SimpleUploadedFile("a.jsonl", jsonl(summary_row())), "name": "scripted"},
-                           format="multipart")
+    response = client.post(
+        "/api/datasets/import/",
+        {"file": SimpleUploadedFile("a.jsonl", jsonl(summary_row())), "name": "scripted"},
+        format="multipart",
+    )
     assert response.status_code == 201
 
 

@@ -50,7 +50,11 @@ def test_malformed_json_names_the_line_and_column() -> None:
 
 
 def test_wrong_encoding_is_reported_not_crashed_on() -> None:
-    data = jsonl(summary_row()) + json.dumps(summary_row(response="caf\u00e9"), ensure_ascii=False).encode("latin-1") + b"\n"
+    data = (
+        jsonl(summary_row())
+        + json.dumps(summary_row(response="caf\u00e9"), ensure_ascii=False).encode("latin-1")
+        + b"\n"
+    )
     line, _, message = errors_of(data)[0]
     assert line == 2
     assert "not valid UTF-8 (byte 0xe9" in message
@@ -96,17 +100,29 @@ def test_files_that_are_not_item_files_say_why(data: bytes, expected: str) -> No
         (summary_row(flaws=[{"quote": "Zebra", "description": "d"}]), "flaws[0].quote", "not found"),
         (summary_row(flaws=[{"start": 5, "end": 999, "description": "d"}]), "flaws[0].end", "outside the response"),
         (summary_row(flaws=[{"start": 5, "description": "d"}]), "flaws[0].end", "given together"),
-        (summary_row(flaws=[{"start": 0, "end": 4, "description": "d", "severity": "huge"}]), "flaws[0].severity",
-         "not one of: critical, major, minor"),
-        (summary_row(flaws=[{"start": 0, "end": 4, "description": "d", "category": "bug"}]), "flaws[0].category",
-         "not one of: accuracy, coverage, coherence, other"),
+        (
+            summary_row(flaws=[{"start": 0, "end": 4, "description": "d", "severity": "huge"}]),
+            "flaws[0].severity",
+            "not one of: critical, major, minor",
+        ),
+        (
+            summary_row(flaws=[{"start": 0, "end": 4, "description": "d", "category": "bug"}]),
+            "flaws[0].category",
+            "not one of: accuracy, coverage, coherence, other",
+        ),
         (code_row(flaws=[{"line_start": 9, "description": "d"}]), "flaws[0].line_end", "outside the response"),
         (summary_row(critiques=[{"text": "x"}]), "critiques[0].critic", "is required"),
         (summary_row(critiques=[{"critic": "c"}]), "critiques[0].text", "needs a text or at least one comment"),
-        (summary_row(critiques=[{"critic": "c", "comments": [{"quote": "q"}]}]), "critiques[0].comments[0].comment",
-         "is required"),
-        (summary_row(critiques=[{"critic": "c", "text": "t", "helpful": "yes"}]), "critiques[0].helpful",
-         "must be true, false or null"),
+        (
+            summary_row(critiques=[{"critic": "c", "comments": [{"quote": "q"}]}]),
+            "critiques[0].comments[0].comment",
+            "is required",
+        ),
+        (
+            summary_row(critiques=[{"critic": "c", "text": "t", "helpful": "yes"}]),
+            "critiques[0].helpful",
+            "must be true, false or null",
+        ),
         (summary_row(id="x" * 201), "id", "the limit is 200"),
         (summary_row(response="nul\u0000byte"), "response", "NUL character"),
     ],

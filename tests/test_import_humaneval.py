@@ -24,8 +24,15 @@ def test_the_humaneval_problems_shipped_by_the_package_import(capsys: pytest.Cap
 
 
 def test_a_model_completion_is_reviewed_instead_of_the_canonical_solution() -> None:
-    row = {"task_id": "T/1", "prompt": "def f():\n", "completion": "    return 2\n", "canonical_solution": "    return 1\n",
-           "test": "def check(c):\n    assert c() == 1\n", "entry_point": "f", "author": "model-x"}
+    row = {
+        "task_id": "T/1",
+        "prompt": "def f():\n",
+        "completion": "    return 2\n",
+        "canonical_solution": "    return 1\n",
+        "test": "def check(c):\n    assert c() == 1\n",
+        "entry_point": "f",
+        "author": "model-x",
+    }
     import_bytes(jsonl(row))
     item = Item.objects.get()
     assert (item.response, item.author) == ("def f():\n    return 2\n", "model-x")

@@ -25,11 +25,13 @@ def test_jsonl_items_land_with_their_fields() -> None:
 
 
 def test_flaws_are_located_by_span_quote_or_lines() -> None:
-    row = code_row(flaws=[
-        {"start": 26, "end": 31, "description": "by span", "severity": "critical", "category": "bug"},
-        {"quote": "return a", "description": "by quote"},
-        {"line_start": 4, "description": "by line"},
-    ])
+    row = code_row(
+        flaws=[
+            {"start": 26, "end": 31, "description": "by span", "severity": "critical", "category": "bug"},
+            {"quote": "return a", "description": "by quote"},
+            {"line_start": 4, "description": "by line"},
+        ]
+    )
     import_bytes(jsonl(row))
     flaws = {flaw.description: flaw for flaw in PlantedFlaw.objects.all()}
     response = Item.objects.get().response
@@ -58,13 +60,24 @@ def test_the_same_content_may_live_in_two_datasets() -> None:
 
 
 def test_critiques_in_native_rows_are_anchored_or_flagged_ungrounded() -> None:
-    row = summary_row(critiques=[{
-        "critic": "my-critic", "text": "Two problems.", "helpful": True,
-        "comments": [
-            {"quote": "planted tomatoes in June", "comment": "It was May.", "severity": "major", "category": "accuracy"},
-            {"quote": "planted roses in July", "comment": "Not in the response at all."},
-        ],
-    }])
+    row = summary_row(
+        critiques=[
+            {
+                "critic": "my-critic",
+                "text": "Two problems.",
+                "helpful": True,
+                "comments": [
+                    {
+                        "quote": "planted tomatoes in June",
+                        "comment": "It was May.",
+                        "severity": "major",
+                        "category": "accuracy",
+                    },
+                    {"quote": "planted roses in July", "comment": "Not in the response at all."},
+                ],
+            }
+        ]
+    )
     result = import_bytes(jsonl(row))
     assert (result.critiques, result.critique_comments, result.helpful_critiques) == (1, 2, 1)
     assert CriticConfig.objects.get(name="my-critic").backend == Backend.IMPORTED
@@ -78,10 +91,10 @@ def test_critiques_in_native_rows_are_anchored_or_flagged_ungrounded() -> None:
 
 def test_csv_rows_with_json_columns_and_multiline_cells() -> None:
     data = (
-        'id,kind,context,question,response,author,flaws\n'
-        's1,summary,"A passage\nover two lines.",Q?,An answer.,m,"[{""quote"": ""answer"", ""description"": ""d""}]"\n'
-        'c1,code,Problem.,,"def f():\n    return 1\n",m,\n'
-    ).encode()
+        b"id,kind,context,question,response,author,flaws\n"
+        b's1,summary,"A passage\nover two lines.",Q?,An answer.,m,"[{""quote"": ""answer"", ""description"": ""d""}]"\n'
+        b'c1,code,Problem.,,"def f():\n    return 1\n",m,\n'
+    )
     result = import_bytes(data, fmt="auto", filename="items.csv")
     assert (result.format, result.items, result.planted_flaws) == ("csv", 2, 1)
     assert Item.objects.get(external_id="s1").context == "A passage\nover two lines."

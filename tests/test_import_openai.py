@@ -46,15 +46,44 @@ def test_reimporting_the_release_skips_every_item(capsys: pytest.CaptureFixture[
 
 
 def test_the_critiques_variant_keeps_categories_severities_and_quotes() -> None:
-    row = {"id": "r1", "source_id": "s1", "split": "test", "labeler": "L", "is_topic_based_summarization": True,
-           "data": {"passage": PASSAGE, "questions": [{"question": "What did Mira do?", "answers": [{
-               "answer": "Mira sold her car and moved to the coast.",
-               "feedback": {"rating": 2, "critiques": [
-                   {"text": "She sold a boat, not a car.", "category": "accuracy", "severity": 4,
-                    "response_quotes": ["sold her car"], "refinement": "Mira sold her boat."},
-                   {"text": "She moved inland.", "category": "accuracy", "severity": 3,
-                    "response_quotes": ["moved to the seaside"]},
-               ]}}]}]}}
+    row = {
+        "id": "r1",
+        "source_id": "s1",
+        "split": "test",
+        "labeler": "L",
+        "is_topic_based_summarization": True,
+        "data": {
+            "passage": PASSAGE,
+            "questions": [
+                {
+                    "question": "What did Mira do?",
+                    "answers": [
+                        {
+                            "answer": "Mira sold her car and moved to the coast.",
+                            "feedback": {
+                                "rating": 2,
+                                "critiques": [
+                                    {
+                                        "text": "She sold a boat, not a car.",
+                                        "category": "accuracy",
+                                        "severity": 4,
+                                        "response_quotes": ["sold her car"],
+                                        "refinement": "Mira sold her boat.",
+                                    },
+                                    {
+                                        "text": "She moved inland.",
+                                        "category": "accuracy",
+                                        "severity": 3,
+                                        "response_quotes": ["moved to the seaside"],
+                                    },
+                                ],
+                            },
+                        }
+                    ],
+                }
+            ],
+        },
+    }
     result = import_bytes(jsonl(row))
     assert (result.items, result.critiques, result.critics) == (1, 2, ["openai-critiques/critiques"])
     first, second = CritiqueComment.objects.order_by("critique__sample_index")
@@ -65,10 +94,16 @@ def test_the_critiques_variant_keeps_categories_severities_and_quotes() -> None:
 
 
 def test_the_base_variant_has_one_answer_per_question() -> None:
-    row = {"id": "b1", "data": {"passage": PASSAGE, "questions": [
-        {"question": "Where did Mira go?", "answer": "Inland."},
-        {"question": "What did she farm?", "answer": "Goats."},
-    ]}}
+    row = {
+        "id": "b1",
+        "data": {
+            "passage": PASSAGE,
+            "questions": [
+                {"question": "Where did Mira go?", "answer": "Inland."},
+                {"question": "What did she farm?", "answer": "Goats."},
+            ],
+        },
+    }
     result = import_bytes(jsonl(row))
     assert (result.items, result.critiques, result.format) == (2, 0, "openai-critiques")
     assert set(Item.objects.values_list("external_id", flat=True)) == {"b1/q0/a0", "b1/q1/a0"}
@@ -77,9 +112,18 @@ def test_the_base_variant_has_one_answer_per_question() -> None:
 def test_release_rows_with_problems_are_located_by_path() -> None:
     from annotation.importing import ImportFailed
 
-    bad = {"id": "x", "data": {"passage": PASSAGE, "questions": [
-        {"question": "Q", "answers": [{"answer": "A", "critiques": [{"critique": 5, "feedback": {"helpful": "y"}}]}]},
-    ]}}
+    bad = {
+        "id": "x",
+        "data": {
+            "passage": PASSAGE,
+            "questions": [
+                {
+                    "question": "Q",
+                    "answers": [{"answer": "A", "critiques": [{"critique": 5, "feedback": {"helpful": "y"}}]}],
+                },
+            ],
+        },
+    }
     with pytest.raises(ImportFailed) as caught:
         import_bytes(jsonl(bad), fmt="openai-critiques")
     fields = [error.field for error in caught.value.errors]

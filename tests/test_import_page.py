@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -10,10 +12,13 @@ from tests.importing import code_row, jsonl, summary_row
 pytestmark = pytest.mark.django_db
 
 
-def post(client: Client, data: bytes, htmx: bool = False) -> object:
+def post(client: Client, data: bytes, htmx: bool = False) -> Any:
     headers = {"HX-Request": "true"} if htmx else {}
-    return client.post("/datasets/import/", {"file": SimpleUploadedFile("up.jsonl", data), "name": "page",
-                                             "format": "auto", "description": ""}, headers=headers)
+    return client.post(
+        "/datasets/import/",
+        {"file": SimpleUploadedFile("up.jsonl", data), "name": "page", "format": "auto", "description": ""},
+        headers=headers,
+    )
 
 
 def test_the_upload_page_has_a_form_and_a_progress_bar(researcher_client: Client) -> None:
@@ -43,8 +48,10 @@ def test_a_bad_upload_lists_problems_in_a_table(researcher_client: Client) -> No
 
 def test_item_text_is_escaped_on_researcher_pages(researcher_client: Client) -> None:
     payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    post(researcher_client, jsonl(summary_row(response=payload, question=payload),
-                                  code_row(response=f"x = '{payload}'\n")))
+    post(
+        researcher_client,
+        jsonl(summary_row(response=payload, question=payload), code_row(response=f"x = '{payload}'\n")),
+    )
     for item in Item.objects.all():
         page = researcher_client.get(f"/items/{item.pk}/").content.decode()
         assert "<script>alert" not in page and "<img src=x" not in page

@@ -10,25 +10,25 @@ pytestmark = pytest.mark.django_db
 
 
 def test_item_content_is_unique_within_a_dataset() -> None:
-    item = ItemFactory()
+    item = ItemFactory.create()
     with pytest.raises(IntegrityError), transaction.atomic():
-        ItemFactory(dataset=item.dataset, context=item.context, content_hash=item.content_hash)
-    ItemFactory(context=item.context)  # another dataset may hold the same content
+        ItemFactory.create(dataset=item.dataset, context=item.context, content_hash=item.content_hash)
+    ItemFactory.create(context=item.context)  # another dataset may hold the same content
 
 
 def test_a_flaw_span_must_be_whole_and_ordered() -> None:
-    item = ItemFactory()
+    item = ItemFactory.create()
     for start, end in ((5, 2), (3, None)):
         with pytest.raises(IntegrityError), transaction.atomic():
             PlantedFlaw.objects.create(item=item, start=start, end=end, description="bad")
-    PlantedFlawFactory(item=item, start=None, end=None, description="an omission has no span")
+    PlantedFlawFactory.create(item=item, start=None, end=None, description="an omission has no span")
 
 
 def test_only_one_chosen_critique_per_item_and_critic() -> None:
-    item, critic = ItemFactory(), CriticConfigFactory()
-    CritiqueFactory(item=item, critic=critic, sample_index=0, chosen=True)
-    CritiqueFactory(item=item, critic=critic, sample_index=1, chosen=False)
+    item, critic = ItemFactory.create(), CriticConfigFactory.create()
+    CritiqueFactory.create(item=item, critic=critic, sample_index=0, chosen=True)
+    CritiqueFactory.create(item=item, critic=critic, sample_index=1, chosen=False)
     with pytest.raises(IntegrityError), transaction.atomic():
-        CritiqueFactory(item=item, critic=critic, sample_index=2, chosen=True)
+        CritiqueFactory.create(item=item, critic=critic, sample_index=2, chosen=True)
     with pytest.raises(IntegrityError), transaction.atomic():
-        CritiqueFactory(item=item, critic=critic, sample_index=1)
+        CritiqueFactory.create(item=item, critic=critic, sample_index=1)

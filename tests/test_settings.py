@@ -34,11 +34,17 @@ def test_typed_helpers_read_good_values(monkeypatch: pytest.MonkeyPatch) -> None
         ("X_INT", "ten", lambda: env_int("X_INT", 1), "X_INT='ten' is not an integer"),
         ("X_INT", "-1", lambda: env_int("X_INT", 1, minimum=0), "X_INT=-1 is below the minimum of 0"),
         ("X_FLOAT", "fast", lambda: env_float("X_FLOAT", 1.0), "X_FLOAT='fast' is not a number"),
-        ("X_CHOICE", "docker", lambda: env_choice("X_CHOICE", "auto", ("auto", "bwrap")), "must be one of: auto, bwrap"),
+        (
+            "X_CHOICE",
+            "docker",
+            lambda: env_choice("X_CHOICE", "auto", ("auto", "bwrap")),
+            "must be one of: auto, bwrap",
+        ),
     ],
 )
-def test_bad_values_fail_clearly(monkeypatch: pytest.MonkeyPatch, name: str, value: str, call: object,
-                                 message: str) -> None:
+def test_bad_values_fail_clearly(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, call: object, message: str
+) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ImproperlyConfigured, match=message):
         call()  # type: ignore[operator]
@@ -50,16 +56,26 @@ def test_a_required_variable_names_itself() -> None:
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {key: value for key, value in os.environ.items()
-            if key not in {"DEBUG", "SECRET_KEY", "REDLINE_HTTPS", "REDLINE_STATIC_MANIFEST",
-                           "DJANGO_ALLOW_ASYNC_UNSAFE"}}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
-                          capture_output=True, text=True, timeout=120, check=False)
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "SECRET_KEY", "REDLINE_HTTPS", "REDLINE_STATIC_MANIFEST", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_production_defaults_pass_the_deploy_checklist() -> None:
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING",
-                        SECRET_KEY="x7#kq2!mZp9@Lw4$Rt8^Nv3&Hy6*Bc1(Df5)Gj0-Ks2_Qe7+Ua4")
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", SECRET_KEY="x7#kq2!mZp9@Lw4$Rt8^Nv3&Hy6*Bc1(Df5)Gj0-Ks2_Qe7+Ua4"
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 

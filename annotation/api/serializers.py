@@ -3,12 +3,12 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from annotation.forms import FORMAT_LABELS
-from annotation.models import Dataset, Item, PlantedFlaw
+from annotation.models import Dataset, Item, PlantedFlaw, User
 
 
 class DatasetSerializer(serializers.ModelSerializer[Dataset]):
     item_count = serializers.IntegerField(read_only=True)
-    created_by = serializers.StringRelatedField()
+    created_by: serializers.StringRelatedField[User] = serializers.StringRelatedField()
 
     class Meta:
         model = Dataset
@@ -26,8 +26,21 @@ class ItemSerializer(serializers.ModelSerializer[Item]):
 
     class Meta:
         model = Item
-        fields = ("id", "dataset", "external_id", "kind", "context", "question", "response", "author", "language",
-                  "tests", "metadata", "content_hash", "planted_flaws")
+        fields = (
+            "id",
+            "dataset",
+            "external_id",
+            "kind",
+            "context",
+            "question",
+            "response",
+            "author",
+            "language",
+            "tests",
+            "metadata",
+            "content_hash",
+            "planted_flaws",
+        )
 
 
 class ImportRequestSerializer(serializers.Serializer[None]):
@@ -59,5 +72,5 @@ class RowErrorSerializer(serializers.Serializer[None]):
 
 class ImportErrorSerializer(serializers.Serializer[None]):
     detail = serializers.CharField()
-    errors = RowErrorSerializer(many=True)
+    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]  # documents the 400 body only
     truncated = serializers.BooleanField()

@@ -6,6 +6,7 @@ from django.db.models import Count, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -46,12 +47,21 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet[Dataset]):
         upload = form.validated_data["file"]
         user = request.user if isinstance(request.user, User) else None
         try:
-            result = do_import(upload, name=form.validated_data["name"], fmt=form.validated_data["format"],
-                               filename=upload.name, size=upload.size, user=user,
-                               description=form.validated_data["description"])
+            result = do_import(
+                upload,
+                name=form.validated_data["name"],
+                fmt=form.validated_data["format"],
+                filename=upload.name,
+                size=upload.size,
+                user=user,
+                description=form.validated_data["description"],
+            )
         except ImportFailed as exc:
-            body = {"detail": "Nothing was imported.", "errors": [asdict(error) for error in exc.errors],
-                    "truncated": exc.truncated}
+            body = {
+                "detail": "Nothing was imported.",
+                "errors": [asdict(error) for error in exc.errors],
+                "truncated": exc.truncated,
+            }
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
         return Response(result.as_dict(), status=status.HTTP_201_CREATED)
 
@@ -61,9 +71,9 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet[Dataset]):
         """The dataset's items with their planted flaws (researchers only: this is ground truth)."""
         dataset = self.get_object()
         queryset = Item.objects.filter(dataset=dataset).prefetch_related("planted_flaws").order_by("id")
-        page = self.paginate_queryset(queryset)
-        serializer = ItemSerializer(page, many=True)
-        return self.get_paginated_response(serializer.data)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(ItemSerializer(page, many=True).data)
 
 
 class ItemViewSet(viewsets.ReadOnlyModelViewSet[Item]):

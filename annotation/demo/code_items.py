@@ -18,8 +18,12 @@ MUTANT_AUTHOR = "redline-mutator"
 TRIES_PER_PROBLEM = 8
 SANDBOX_LIMITS = Limits(cpu_s=3, memory_mb=512, wall_s=6.0)
 SEVERITY_BY_OPERATOR = {
-    "comparison": "major", "off_by_one": "major", "dropped_condition": "major",
-    "arithmetic": "critical", "swapped_arguments": "critical", "return_value": "critical",
+    "comparison": "major",
+    "off_by_one": "major",
+    "dropped_condition": "major",
+    "arithmetic": "critical",
+    "swapped_arguments": "critical",
+    "return_value": "critical",
 }
 
 
@@ -70,7 +74,7 @@ def run_tests(source: str, tests: str) -> RunResult:
 def _ordered_candidates(problem: Problem, index: int, seed: int) -> list[Mutation]:
     """Candidates shuffled reproducibly, with a preferred operator rotating across problems."""
     candidates = candidate_mutations(problem.source, problem.first_solution_line)
-    random.Random(f"{seed}:{problem.task_id}").shuffle(candidates)
+    random.Random(f"{seed}:{problem.task_id}").shuffle(candidates)  # noqa: S311 - reproducible, not secret
     preferred = OPERATORS[index % len(OPERATORS)]
     return sorted(candidates, key=lambda m: m.operator != preferred)
 
@@ -103,21 +107,35 @@ def mutant_row(mutant: KeptMutant, seed: int) -> dict[str, Any]:
         "author": MUTANT_AUTHOR,
         "language": "python",
         "tests": problem.tests,
-        "metadata": {"task_id": problem.task_id, "entry_point": problem.entry_point,
-                     "mutation_operator": mutation.operator, "mutation_seed": seed},
-        "flaws": [{
-            "start": start, "end": end, "description": mutation.description, "category": "bug",
-            "severity": SEVERITY_BY_OPERATOR[mutation.operator], "origin": "mutation",
-            "metadata": {"operator": mutation.operator,
-                         "original": problem.source[mutation.start : mutation.end]},
-        }],
+        "metadata": {
+            "task_id": problem.task_id,
+            "entry_point": problem.entry_point,
+            "mutation_operator": mutation.operator,
+            "mutation_seed": seed,
+        },
+        "flaws": [
+            {
+                "start": start,
+                "end": end,
+                "description": mutation.description,
+                "category": "bug",
+                "severity": SEVERITY_BY_OPERATOR[mutation.operator],
+                "origin": "mutation",
+                "metadata": {"operator": mutation.operator, "original": problem.source[mutation.start : mutation.end]},
+            }
+        ],
     }
 
 
 def original_row(problem: Problem) -> dict[str, Any]:
     return {
-        "id": problem.task_id, "kind": "code", "context": problem.prompt, "response": problem.source,
-        "author": "human", "language": "python", "tests": problem.tests,
+        "id": problem.task_id,
+        "kind": "code",
+        "context": problem.prompt,
+        "response": problem.source,
+        "author": "human",
+        "language": "python",
+        "tests": problem.tests,
         "metadata": {"task_id": problem.task_id, "entry_point": problem.entry_point},
     }
 

@@ -12,11 +12,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 COMPARE_FLIPS: dict[type[ast.cmpop], type[ast.cmpop]] = {
-    ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
-    ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is,
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
 }
 ARITH_SWAPS: dict[type[ast.operator], type[ast.operator]] = {
-    ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Add, ast.FloorDiv: ast.Div, ast.Div: ast.FloorDiv,
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Add,
+    ast.FloorDiv: ast.Div,
+    ast.Div: ast.FloorDiv,
     ast.Mod: ast.FloorDiv,
 }
 OPERATORS = ("comparison", "off_by_one", "arithmetic", "swapped_arguments", "dropped_condition", "return_value")
@@ -53,8 +65,9 @@ class _Sites:
     def span(self, node: ast.expr) -> tuple[int, int] | None:
         if node.lineno < self.first_line or node.end_lineno is None or node.end_col_offset is None:
             return None
-        return _offset(self.lines, node.lineno, node.col_offset), _offset(self.lines, node.end_lineno,
-                                                                          node.end_col_offset)
+        return _offset(self.lines, node.lineno, node.col_offset), _offset(
+            self.lines, node.end_lineno, node.end_col_offset
+        )
 
     def make(self, operator: str, node: ast.expr, new: ast.expr, why: str) -> Mutation | None:
         span = self.span(node)
@@ -65,8 +78,14 @@ class _Sites:
         if "\n" in old_text or old_text == new_text:
             return None
         line = node.lineno - self.first_line + 1
-        return Mutation(operator, span[0], span[1], new_text, f"{why} `{old_text}` became `{new_text}`"
-                        f" (line {node.lineno} of the response, line {line} of the solution).")
+        return Mutation(
+            operator,
+            span[0],
+            span[1],
+            new_text,
+            f"{why} `{old_text}` became `{new_text}`"
+            f" (line {node.lineno} of the response, line {line} of the solution).",
+        )
 
 
 def _comparisons(sites: _Sites, node: ast.AST) -> Iterator[Mutation | None]:
@@ -86,13 +105,16 @@ def _off_by_one(sites: _Sites, node: ast.AST) -> Iterator[Mutation | None]:
             new = copy.deepcopy(node)
             new.args[index] = ast.BinOp(new.args[index], delta, ast.Constant(1))
             yield sites.make("off_by_one", node, new, "Off-by-one in a range bound:")
-    if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice) and isinstance(node.ctx, ast.Load):
-        if isinstance(node.slice, (ast.Name, ast.BinOp)) or (
-            isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int)
-        ):
-            new = copy.deepcopy(node)
-            new.slice = ast.BinOp(new.slice, ast.Add(), ast.Constant(1))
-            yield sites.make("off_by_one", node, new, "Off-by-one index:")
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and _is_index(node.slice):
+        subscript = copy.deepcopy(node)
+        subscript.slice = ast.BinOp(subscript.slice, ast.Add(), ast.Constant(1))
+        yield sites.make("off_by_one", node, subscript, "Off-by-one index:")
+
+
+def _is_index(node: ast.expr) -> bool:
+    if isinstance(node, (ast.Name, ast.BinOp)):
+        return True
+    return isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool)
 
 
 def _arithmetic(sites: _Sites, node: ast.AST) -> Iterator[Mutation | None]:
@@ -123,9 +145,9 @@ def _dropped(sites: _Sites, node: ast.AST) -> Iterator[Mutation | None]:
     if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
         for gen_index, generator in enumerate(node.generators):
             if generator.ifs:
-                new = copy.deepcopy(node)
-                new.generators[gen_index].ifs = []
-                yield sites.make("dropped_condition", node, new, "A filter condition was dropped:")
+                comprehension = copy.deepcopy(node)
+                comprehension.generators[gen_index].ifs = []
+                yield sites.make("dropped_condition", node, comprehension, "A filter condition was dropped:")
 
 
 def _returns(sites: _Sites, node: ast.AST) -> Iterator[Mutation | None]:

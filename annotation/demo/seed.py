@@ -55,11 +55,20 @@ def _jsonl(rows: Iterable[dict[str, Any]]) -> io.BytesIO:
 def seed_demo(*, password: str, code_items: int | None, seed: int = 2024) -> SeedReport:
     users = ensure_demo_users(password)
     owner = User.objects.get(username="researcher")
-    code = do_import(_jsonl(demo_code_rows(code_items, seed)), name=CODE_DATASET, fmt="jsonl", user=owner,
-                     description="HumanEval solutions with bugs planted by AST mutation; every bug fails the "
-                                 "problem's own tests. Every fourth original is included as a clean control.")
+    code = do_import(
+        _jsonl(demo_code_rows(code_items, seed)),
+        name=CODE_DATASET,
+        fmt="jsonl",
+        user=owner,
+        description="HumanEval solutions with bugs planted by AST mutation; every bug fails the "
+        "problem's own tests. Every fourth original is included as a clean control.",
+    )
     with SUMMARIES_FILE.open("rb") as stream:
-        summaries = do_import(stream, name=SUMMARY_DATASET, fmt="jsonl", user=owner,
-                              description="Short passages, questions and answers written for the demo; "
-                                          "some answers carry planted flaws.")
+        summaries = do_import(
+            stream,
+            name=SUMMARY_DATASET,
+            fmt="jsonl",
+            user=owner,
+            description="Short passages, questions and answers written for the demo; some answers carry planted flaws.",
+        )
     return SeedReport(users_created=users, imports=[code, summaries])

@@ -6,7 +6,7 @@ import gzip
 import io
 import json
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from annotation.importing.errors import ErrorLog, ImportFailed, RowError
 
@@ -29,8 +29,16 @@ class _LimitedReader(io.RawIOBase):
         data = self.inner.read(len(buffer))
         self.seen += len(data)
         if self.seen > self.limit:
-            raise ImportFailed([RowError(0, "", f"the file is larger than {self.limit:,} bytes uncompressed; "
-                                                "split it or raise REDLINE_IMPORT_MAX_BYTES")])
+            raise ImportFailed(
+                [
+                    RowError(
+                        0,
+                        "",
+                        f"the file is larger than {self.limit:,} bytes uncompressed; "
+                        "split it or raise REDLINE_IMPORT_MAX_BYTES",
+                    )
+                ]
+            )
         buffer[: len(data)] = data
         return len(data)
 
@@ -44,7 +52,7 @@ def open_source(stream: IO[bytes], size: int | None, max_bytes: int) -> IO[bytes
     stream.seek(0)
     if stream.read(2) == GZIP_MAGIC:
         stream.seek(0)
-        raw = _LimitedReader(gzip.GzipFile(fileobj=stream, mode="rb"), max_bytes)
+        raw = _LimitedReader(cast(IO[bytes], gzip.GzipFile(fileobj=stream, mode="rb")), max_bytes)
         return io.BufferedReader(raw, buffer_size=1 << 20)
     stream.seek(0)
     return stream
@@ -54,8 +62,11 @@ def _decode(raw: bytes, number: int, errors: ErrorLog) -> str | None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        errors.add(number, "", f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); "
-                               "save the file as UTF-8")
+        errors.add(
+            number,
+            "",
+            f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); save the file as UTF-8",
+        )
         return None
     return text.removeprefix("\ufeff") if number == 1 else text
 

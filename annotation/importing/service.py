@@ -50,8 +50,10 @@ class ImportResult:
         if self.planted_flaws:
             parts.append(f"{self.planted_flaws:,} planted flaws")
         if self.critiques:
-            parts.append(f"{self.critiques:,} critiques ({self.helpful_critiques:,} marked helpful) "
-                         f"from {', '.join(self.critics)}")
+            parts.append(
+                f"{self.critiques:,} critiques ({self.helpful_critiques:,} marked helpful) "
+                f"from {', '.join(self.critics)}"
+            )
         return "; ".join(parts) + "."
 
 
@@ -113,8 +115,15 @@ def do_import(
         if errors:
             raise ImportFailed(errors.errors, truncated=errors.truncated)
     return ImportResult(
-        dataset_id=dataset.pk, dataset_name=dataset.name, format=fmt, created_dataset=created,
-        items=writer.items, duplicates_skipped=duplicates, planted_flaws=writer.flaws,
-        critiques=writer.critiques, critique_comments=writer.comments, helpful_critiques=writer.helpful,
+        dataset_id=dataset.pk,
+        dataset_name=dataset.name,
+        format=fmt,
+        created_dataset=created,
+        items=writer.items,
+        duplicates_skipped=duplicates,
+        planted_flaws=writer.flaws,
+        critiques=writer.critiques,
+        critique_comments=writer.comments,
+        helpful_critiques=writer.helpful,
         critics=sorted(writer.critic_names),
     )

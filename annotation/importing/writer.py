@@ -31,9 +31,17 @@ class BatchWriter:
 
     def add(self, parsed: ParsedItem, digest: str) -> None:
         item = Item(
-            dataset=self.dataset, external_id=parsed.external_id, kind=parsed.kind, context=parsed.context,
-            question=parsed.question, response=parsed.response, author=parsed.author,
-            language=parsed.language, tests=parsed.tests, metadata=parsed.metadata, content_hash=digest,
+            dataset=self.dataset,
+            external_id=parsed.external_id,
+            kind=parsed.kind,
+            context=parsed.context,
+            question=parsed.question,
+            response=parsed.response,
+            author=parsed.author,
+            language=parsed.language,
+            tests=parsed.tests,
+            metadata=parsed.metadata,
+            content_hash=digest,
             created_at=timezone.now(),
         )
         self.pending.append((item, parsed))
@@ -59,9 +67,18 @@ class BatchWriter:
         critiques: list[tuple[Critique, ParsedItem, int]] = []
         for item, (_, parsed) in zip(items, self.pending, strict=True):
             flaws.extend(
-                PlantedFlaw(item=item, start=f.start, end=f.end, line_start=f.line_start, line_end=f.line_end,
-                            description=f.description, severity=f.severity, category=f.category,
-                            origin=f.origin, metadata=f.metadata)
+                PlantedFlaw(
+                    item=item,
+                    start=f.start,
+                    end=f.end,
+                    line_start=f.line_start,
+                    line_end=f.line_end,
+                    description=f.description,
+                    severity=f.severity,
+                    category=f.category,
+                    origin=f.origin,
+                    metadata=f.metadata,
+                )
                 for f in parsed.flaws
             )
             samples: dict[str, int] = {}
@@ -70,8 +87,13 @@ class BatchWriter:
                 sample = samples.get(critic.name, 0)
                 samples[critic.name] = sample + 1
                 critique = Critique(
-                    item=item, critic=critic, sample_index=sample, chosen=sample == 0, text=parsed_critique.text,
-                    helpful=parsed_critique.helpful, score=parsed_critique.score,
+                    item=item,
+                    critic=critic,
+                    sample_index=sample,
+                    chosen=sample == 0,
+                    text=parsed_critique.text,
+                    helpful=parsed_critique.helpful,
+                    score=parsed_critique.score,
                     metadata=parsed_critique.metadata,
                 )
                 critiques.append((critique, parsed, index))
@@ -81,13 +103,21 @@ class BatchWriter:
         for critique, (_, parsed, index) in zip(saved, critiques, strict=True):
             for position, parsed_comment in enumerate(parsed.critiques[index].comments):
                 anchor = anchor_quote(parsed.response, parsed_comment.quote) if parsed_comment.quote else None
-                comments.append(CritiqueComment(
-                    critique=critique, position=position, quote=parsed_comment.quote, comment=parsed_comment.comment,
-                    severity=parsed_comment.severity, category=parsed_comment.category, grounded=anchor is not None,
-                    start=anchor.start if anchor else None, end=anchor.end if anchor else None,
-                    line_start=anchor.line_start if anchor and parsed.kind == "code" else None,
-                    line_end=anchor.line_end if anchor and parsed.kind == "code" else None,
-                ))
+                comments.append(
+                    CritiqueComment(
+                        critique=critique,
+                        position=position,
+                        quote=parsed_comment.quote,
+                        comment=parsed_comment.comment,
+                        severity=parsed_comment.severity,
+                        category=parsed_comment.category,
+                        grounded=anchor is not None,
+                        start=anchor.start if anchor else None,
+                        end=anchor.end if anchor else None,
+                        line_start=anchor.line_start if anchor and parsed.kind == "code" else None,
+                        line_end=anchor.line_end if anchor and parsed.kind == "code" else None,
+                    )
+                )
         CritiqueComment.objects.bulk_create(comments)
         self.items += len(items)
         self.flaws += len(flaws)

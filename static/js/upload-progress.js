@@ -15,5 +15,7 @@
     label.textContent = percent < 100 ? "Uploading… " + percent + "%" : "Validating and importing…";
     if (percent >= 100) bar.removeAttribute("value");
   });
-  form.addEventListener("htmx:afterRequest", function () { box.hidden = true; });
+  const done = function () { box.hidden = true; };
+  document.body.addEventListener("htmx:afterRequest", done);
+  document.body.addEventListener("htmx:afterSettle", done);
 })();

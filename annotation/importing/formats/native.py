@@ -16,10 +16,31 @@ from annotation.importing.reading import iter_json_lines
 from annotation.importing.records import ParsedComment, ParsedCritique, ParsedFlaw, ParsedItem
 from models_service.anchoring import anchor_quote, lines_to_span, span_to_lines
 
-ITEM_FIELDS = {"id", "kind", "context", "question", "response", "author", "language", "tests", "metadata",
-               "flaws", "critiques"}
-FLAW_FIELDS = {"start", "end", "quote", "line_start", "line_end", "description", "severity", "category",
-               "origin", "metadata"}
+ITEM_FIELDS = {
+    "id",
+    "kind",
+    "context",
+    "question",
+    "response",
+    "author",
+    "language",
+    "tests",
+    "metadata",
+    "flaws",
+    "critiques",
+}
+FLAW_FIELDS = {
+    "start",
+    "end",
+    "quote",
+    "line_start",
+    "line_end",
+    "description",
+    "severity",
+    "category",
+    "origin",
+    "metadata",
+}
 CRITIQUE_FIELDS = {"critic", "text", "helpful", "score", "comments", "metadata"}
 COMMENT_FIELDS = {"comment", "quote", "severity", "category"}
 JSON_COLUMNS = ("metadata", "flaws", "critiques")
@@ -58,9 +79,17 @@ def parse_flaw(row: Row, kind: str, response: str) -> ParsedFlaw | None:
         line_start, line_end = span_to_lines(response, start, end)
     if not row.ok:
         return None
-    return ParsedFlaw(description=description, severity=severity, category=category, origin=origin,
-                      start=start, end=end, line_start=line_start, line_end=line_end,
-                      metadata=row.mapping("metadata"))
+    return ParsedFlaw(
+        description=description,
+        severity=severity,
+        category=category,
+        origin=origin,
+        start=start,
+        end=end,
+        line_start=line_start,
+        line_end=line_end,
+        metadata=row.mapping("metadata"),
+    )
 
 
 def parse_critique(row: Row, kind: str) -> ParsedCritique | None:
@@ -70,18 +99,26 @@ def parse_critique(row: Row, kind: str) -> ParsedCritique | None:
     comments = []
     for child, _ in row.objects("comments"):
         child.reject_unknown(COMMENT_FIELDS)
-        comments.append(ParsedComment(
-            comment=child.text("comment", required=True),
-            quote=child.text("quote"),
-            severity=child.choice("severity", SEVERITIES, default=""),
-            category=child.choice("category", CATEGORIES_BY_KIND[kind], default="other"),
-        ))
+        comments.append(
+            ParsedComment(
+                comment=child.text("comment", required=True),
+                quote=child.text("quote"),
+                severity=child.choice("severity", SEVERITIES, default=""),
+                category=child.choice("category", CATEGORIES_BY_KIND[kind], default="other"),
+            )
+        )
     if not text and not comments:
         row.error("text", "a critique needs a text or at least one comment")
     if not row.ok:
         return None
-    return ParsedCritique(critic=critic, text=text, helpful=row.boolean("helpful"), score=row.number("score"),
-                          comments=comments, metadata=row.mapping("metadata"))
+    return ParsedCritique(
+        critic=critic,
+        text=text,
+        helpful=row.boolean("helpful"),
+        score=row.number("score"),
+        comments=comments,
+        metadata=row.mapping("metadata"),
+    )
 
 
 def parse_native(row: Row) -> ParsedItem | None:

@@ -9,7 +9,7 @@ export can give the same rows back.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO
 
 from annotation.choices import CATEGORIES_BY_KIND, Kind, severity_from_number
 from annotation.importing.errors import ErrorLog
@@ -31,9 +31,13 @@ def _helpfulness_critique(row: Row) -> ParsedCritique | None:
     helpful = row.child(feedback, "feedback").boolean("helpful")
     if not row.ok:
         return None
-    return ParsedCritique(critic=f"{CRITIC_PREFIX}/helpfulness", text=text, helpful=helpful,
-                          comments=[ParsedComment(comment=text)] if text.strip() else [],
-                          metadata={"feedback": feedback})
+    return ParsedCritique(
+        critic=f"{CRITIC_PREFIX}/helpfulness",
+        text=text,
+        helpful=helpful,
+        comments=[ParsedComment(comment=text)] if text.strip() else [],
+        metadata={"feedback": feedback},
+    )
 
 
 def _labeler_critique(row: Row) -> ParsedCritique | None:
@@ -46,8 +50,9 @@ def _labeler_critique(row: Row) -> ParsedCritique | None:
     quote = quotes[0] if quotes and isinstance(quotes[0], str) else ""
     if not row.ok:
         return None
-    comment = ParsedComment(comment=text, quote=quote, category=category,
-                            severity=severity_from_number(number) if number else "")
+    comment = ParsedComment(
+        comment=text, quote=quote, category=category, severity=severity_from_number(number) if number else ""
+    )
     extra = {key: value for key, value in row.data.items() if key != "text"}
     return ParsedCritique(critic=f"{CRITIC_PREFIX}/critiques", text=text, comments=[comment], metadata=extra)
 
@@ -73,8 +78,11 @@ def parse_openai(stream: IO[bytes], errors: ErrorLog) -> Iterator[ParsedItem]:
         row_meta["title"] = title
         for question, q_index in questions:
             question_text = question.text("question")
-            question_meta = {key: value for key, value in question.data.items()
-                             if key not in ("question", "answers", "answer", "feedback", "critiques")}
+            question_meta = {
+                key: value
+                for key, value in question.data.items()
+                if key not in ("question", "answers", "answer", "feedback", "critiques")
+            }
             for answer, a_index in _answers(question):
                 response = answer.text("answer", required=True)
                 feedback = answer.mapping("feedback")
@@ -85,8 +93,11 @@ def parse_openai(stream: IO[bytes], errors: ErrorLog) -> Iterator[ParsedItem]:
                 critiques += [_labeler_critique(child) for child, _ in fb.objects("critiques")]
                 if not (row.ok and answer.ok and question.ok):
                     continue
-                answer_meta = {key: value for key, value in answer.data.items()
-                               if key not in ("answer", "critiques", "feedback", "question", "answers")}
+                answer_meta = {
+                    key: value
+                    for key, value in answer.data.items()
+                    if key not in ("answer", "critiques", "feedback", "question", "answers")
+                }
                 feedback_meta = {key: value for key, value in feedback.items() if key != "critiques"}
                 yield ParsedItem(
                     line=number,
@@ -96,8 +107,15 @@ def parse_openai(stream: IO[bytes], errors: ErrorLog) -> Iterator[ParsedItem]:
                     response=response,
                     author=str(answer.data.get("author") or "unknown"),
                     external_id=f"{data.get('id', number)}/q{q_index}/a{a_index}",
-                    metadata={"openai": {**row_meta, "question_index": q_index, "answer_index": a_index,
-                                         "question": question_meta, "answer": answer_meta,
-                                         "feedback": feedback_meta}},
+                    metadata={
+                        "openai": {
+                            **row_meta,
+                            "question_index": q_index,
+                            "answer_index": a_index,
+                            "question": question_meta,
+                            "answer": answer_meta,
+                            "feedback": feedback_meta,
+                        }
+                    },
                     critiques=[critique for critique in critiques if critique is not None],
                 )

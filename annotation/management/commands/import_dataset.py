@@ -26,8 +26,14 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no such file")
         try:
             with path.open("rb") as stream:
-                result = do_import(stream, name=options["name"], fmt=options["format"], filename=path.name,
-                                   size=path.stat().st_size, description=options["description"])
+                result = do_import(
+                    stream,
+                    name=options["name"],
+                    fmt=options["format"],
+                    filename=path.name,
+                    size=path.stat().st_size,
+                    description=options["description"],
+                )
         except ImportFailed as exc:
             for error in exc.errors:
                 self.stderr.write(f"{path}: {error}")

@@ -12,8 +12,9 @@ class Command(BaseCommand):
     help = "Create demo users and demo datasets (HumanEval mutants, hand-written summaries). Safe to re-run."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--code-items", type=int, default=None,
-                            help="Use only the first N HumanEval problems (default: all 164).")
+        parser.add_argument(
+            "--code-items", type=int, default=None, help="Use only the first N HumanEval problems (default: all 164)."
+        )
         parser.add_argument("--seed", type=int, default=2024)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -23,5 +24,8 @@ class Command(BaseCommand):
             self.stdout.write(result.summary())
         if report.users_created:
             self.stdout.write(f"Created demo users: {', '.join(report.users_created)}")
-        self.stdout.write("Demo logins (password: %s): %s" % (
-            password, ", ".join(f"{name} ({role})" for name, role in DEMO_USERS)))
+        self.stdout.write(
+            "Demo logins (password: {}): {}".format(
+                password, ", ".join(f"{name} ({role})" for name, role in DEMO_USERS)
+            )
+        )

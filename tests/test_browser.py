@@ -1,0 +1,98 @@
+"""Real Chromium (Debian's package) driven by Playwright against a live server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from pytest_django.live_server_helper import LiveServer
+
+from annotation.models import Item, User
+from tests.conftest import ARTIFACTS
+from tests.importing import code_row, jsonl, summary_row
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (make test does)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def log_in(page: Page, live_server: LiveServer, username: str) -> None:
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("pw-for-tests-only")
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_a_researcher_uploads_a_file_and_sees_the_result(
+    page: Page, live_server: LiveServer, researcher: User, tmp_path: Path
+) -> None:
+    good = tmp_path / "items.jsonl"
+    good.write_bytes(jsonl(summary_row(), code_row(flaws=[{"quote": "return a", "description": "wrong one"}])))
+    log_in(page, live_server, researcher.username)
+    expect(page.get_by_role("heading", name="Datasets")).to_be_visible()
+    page.get_by_role("link", name="Import a dataset").first.click()
+    page.locator("#id_file").set_input_files(str(good))
+    page.locator("#id_name").fill("browser upload")
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator("#outcome")).to_contain_text("Imported 2 items into 'browser upload'")
+    ARTIFACTS.mkdir(exist_ok=True)
+    expect(page.locator("#upload-progress")).to_be_hidden()
+    page.screenshot(path=str(ARTIFACTS / "import-success.png"), full_page=True)
+    page.get_by_role("link", name="Open browser upload").click()
+    expect(page.locator("table")).to_contain_text("model-b")
+    page.get_by_role("link", name="item").nth(1).click()
+    expect(page.locator("ol.code li")).to_have_count(4)
+    page.screenshot(path=str(ARTIFACTS / "item-code.png"), full_page=True)
+    assert Item.objects.count() == 2
+
+
+def test_a_bad_upload_shows_each_problem_and_imports_nothing(
+    page: Page, live_server: LiveServer, researcher: User, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(jsonl(summary_row(), summary_row(kind="poem"), "{broken"))
+    log_in(page, live_server, researcher.username)
+    page.goto(f"{live_server.url}/datasets/import/")
+    page.locator("#id_file").set_input_files(str(bad))
+    page.locator("#id_name").fill("bad upload")
+    page.get_by_role("button", name="Import").click()
+    rows = page.locator("#outcome table tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("kind")
+    expect(rows.nth(1)).to_contain_text("is not valid JSON")
+    page.screenshot(path=str(ARTIFACTS / "import-errors.png"), full_page=True)
+    assert Item.objects.count() == 0
+
+
+def test_a_contractor_lands_on_their_tasks(page: Page, live_server: LiveServer, contractor: User) -> None:
+    log_in(page, live_server, contractor.username)
+    expect(page.get_by_role("heading", name="My tasks")).to_be_visible()
+    expect(page.get_by_role("link", name="Datasets")).to_have_count(0)
