@@ -5,14 +5,17 @@ Called inside the import's transaction: a failed import rolls all batches back.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils import timezone
 
+from annotation.importing.bulk import insert_rows
 from annotation.importing.records import ParsedItem
 from annotation.models import Dataset, Item, PlantedFlaw, content_hash
 from assist.models import Backend, CriticConfig, Critique, CritiqueComment
 from models_service.anchoring import anchor_quote
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 
 
 class CriticNotImported(Exception):
@@ -24,27 +27,13 @@ class CriticNotImported(Exception):
 class BatchWriter:
     def __init__(self, dataset: Dataset) -> None:
         self.dataset = dataset
-        self.pending: list[tuple[Item, ParsedItem]] = []
+        self.pending: list[tuple[str, ParsedItem]] = []
         self.critics: dict[str, CriticConfig] = {}
         self.items = self.flaws = self.critiques = self.comments = self.helpful = 0
         self.critic_names: set[str] = set()
 
     def add(self, parsed: ParsedItem, digest: str) -> None:
-        item = Item(
-            dataset=self.dataset,
-            external_id=parsed.external_id,
-            kind=parsed.kind,
-            context=parsed.context,
-            question=parsed.question,
-            response=parsed.response,
-            author=parsed.author,
-            language=parsed.language,
-            tests=parsed.tests,
-            metadata=parsed.metadata,
-            content_hash=digest,
-            created_at=timezone.now(),
-        )
-        self.pending.append((item, parsed))
+        self.pending.append((digest, parsed))
         if len(self.pending) >= BATCH_SIZE:
             self.flush()
 
@@ -62,70 +51,101 @@ class BatchWriter:
     def flush(self) -> None:
         if not self.pending:
             return
-        items = Item.objects.bulk_create([item for item, _ in self.pending])
-        flaws: list[PlantedFlaw] = []
-        critiques: list[tuple[Critique, ParsedItem, int]] = []
-        for item, (_, parsed) in zip(items, self.pending, strict=True):
-            flaws.extend(
-                PlantedFlaw(
-                    item=item,
-                    start=f.start,
-                    end=f.end,
-                    line_start=f.line_start,
-                    line_end=f.line_end,
-                    description=f.description,
-                    severity=f.severity,
-                    category=f.category,
-                    origin=f.origin,
-                    metadata=f.metadata,
-                )
-                for f in parsed.flaws
-            )
+        now = timezone.now()
+        item_ids = insert_rows(
+            Item, [_item_row(self.dataset.pk, digest, parsed, now) for digest, parsed in self.pending]
+        )
+        flaws: list[dict[str, Any]] = []
+        critiques: list[dict[str, Any]] = []
+        attached: list[tuple[ParsedItem, int]] = []
+        for item_id, (_, parsed) in zip(item_ids, self.pending, strict=True):
+            flaws.extend(_flaw_row(item_id, flaw) for flaw in parsed.flaws)
             samples: dict[str, int] = {}
-            for index, parsed_critique in enumerate(parsed.critiques):
-                critic = self.critic(parsed_critique.critic)
+            for index, found in enumerate(parsed.critiques):
+                critic = self.critic(found.critic)
                 sample = samples.get(critic.name, 0)
                 samples[critic.name] = sample + 1
-                critique = Critique(
-                    item=item,
-                    critic=critic,
-                    sample_index=sample,
-                    chosen=sample == 0,
-                    text=parsed_critique.text,
-                    helpful=parsed_critique.helpful,
-                    score=parsed_critique.score,
-                    metadata=parsed_critique.metadata,
+                critiques.append(
+                    {
+                        "item_id": item_id,
+                        "critic_id": critic.pk,
+                        "sample_index": sample,
+                        "chosen": sample == 0,
+                        "text": found.text,
+                        "helpful": found.helpful,
+                        "score": found.score,
+                        "metadata": found.metadata,
+                        "raw_output": "",
+                        "error": "",
+                        "created_at": now,
+                    }
                 )
-                critiques.append((critique, parsed, index))
-        PlantedFlaw.objects.bulk_create(flaws)
-        saved = Critique.objects.bulk_create([critique for critique, _, _ in critiques])
-        comments = []
-        for critique, (_, parsed, index) in zip(saved, critiques, strict=True):
-            for position, parsed_comment in enumerate(parsed.critiques[index].comments):
-                anchor = anchor_quote(parsed.response, parsed_comment.quote) if parsed_comment.quote else None
-                comments.append(
-                    CritiqueComment(
-                        critique=critique,
-                        position=position,
-                        quote=parsed_comment.quote,
-                        comment=parsed_comment.comment,
-                        severity=parsed_comment.severity,
-                        category=parsed_comment.category,
-                        grounded=anchor is not None,
-                        start=anchor.start if anchor else None,
-                        end=anchor.end if anchor else None,
-                        line_start=anchor.line_start if anchor and parsed.kind == "code" else None,
-                        line_end=anchor.line_end if anchor and parsed.kind == "code" else None,
-                    )
-                )
-        CritiqueComment.objects.bulk_create(comments)
-        self.items += len(items)
+                attached.append((parsed, index))
+                self.critic_names.add(critic.name)
+        insert_rows(PlantedFlaw, flaws)
+        critique_ids = insert_rows(Critique, critiques)
+        comments = [
+            _comment_row(critique_id, position, parsed, comment)
+            for critique_id, (parsed, index) in zip(critique_ids, attached, strict=True)
+            for position, comment in enumerate(parsed.critiques[index].comments)
+        ]
+        insert_rows(CritiqueComment, comments)
+        self.items += len(item_ids)
         self.flaws += len(flaws)
-        self.critiques += len(saved)
+        self.critiques += len(critique_ids)
         self.comments += len(comments)
-        self.helpful += sum(1 for critique in saved if critique.helpful)
-        self.critic_names.update(critique.critic.name for critique in saved)
+        self.helpful += sum(1 for critique in critiques if critique["helpful"])
         self.pending.clear()
+
+
+def _item_row(dataset_id: int, digest: str, parsed: ParsedItem, now: Any) -> dict[str, Any]:
+    return {
+        "dataset_id": dataset_id,
+        "external_id": parsed.external_id,
+        "kind": parsed.kind,
+        "context": parsed.context,
+        "question": parsed.question,
+        "response": parsed.response,
+        "author": parsed.author,
+        "language": parsed.language,
+        "tests": parsed.tests,
+        "metadata": parsed.metadata,
+        "content_hash": digest,
+        "created_at": now,
+    }
+
+
+def _flaw_row(item_id: int, flaw: Any) -> dict[str, Any]:
+    return {
+        "item_id": item_id,
+        "start": flaw.start,
+        "end": flaw.end,
+        "line_start": flaw.line_start,
+        "line_end": flaw.line_end,
+        "description": flaw.description,
+        "severity": flaw.severity,
+        "category": flaw.category,
+        "origin": flaw.origin,
+        "metadata": flaw.metadata,
+    }
+
+
+def _comment_row(critique_id: int, position: int, parsed: ParsedItem, comment: Any) -> dict[str, Any]:
+    anchor = anchor_quote(parsed.response, comment.quote) if comment.quote else None
+    lines = anchor is not None and parsed.kind == "code"
+    return {
+        "critique_id": critique_id,
+        "position": position,
+        "quote": comment.quote,
+        "comment": comment.comment,
+        "severity": comment.severity,
+        "category": comment.category,
+        "grounded": anchor is not None,
+        "start": anchor.start if anchor else None,
+        "end": anchor.end if anchor else None,
+        "line_start": anchor.line_start if lines and anchor else None,
+        "line_end": anchor.line_end if lines and anchor else None,
+    }
 
 
 def item_digest(parsed: ParsedItem) -> str:
