@@ -15,8 +15,27 @@ from typing import Any
 
 from _django import setup
 
-WORDS = ("the model said that river bank flood council vote summer farm harvest ship crew letter "
-         "school teacher bridge engineer storm harbour market village train ticket museum map").split()
+WORDS = [
+    *[
+        "the",
+        "model",
+        "said",
+        "that",
+        "river",
+        "bank",
+        "flood",
+        "council",
+        "vote",
+        "summer",
+        "farm",
+        "harvest",
+        "ship",
+        "crew",
+        "letter",
+        "school",
+    ],
+    *["teacher", "bridge", "engineer", "storm", "harbour", "market", "village", "train", "ticket", "museum", "map"],
+]
 
 
 def sentence(rng: random.Random, words: int) -> str:
@@ -29,10 +48,13 @@ def generate(count: int, seed: int = 1) -> list[dict[str, Any]]:
     for n in range(count):
         response = " ".join(sentence(rng, 12) for _ in range(3))
         row: dict[str, Any] = {
-            "id": f"bench-{n}", "kind": "summary", "author": f"model-{n % 4}",
+            "id": f"bench-{n}",
+            "kind": "summary",
+            "author": f"model-{n % 4}",
             "context": " ".join(sentence(rng, 15) for _ in range(8)),
             "question": sentence(rng, 8).rstrip(".") + "?",
-            "response": response, "metadata": {"n": n},
+            "response": response,
+            "metadata": {"n": n},
         }
         if n % 10 == 0:
             row["flaws"] = [{"start": 0, "end": 10, "description": "Planted for the benchmark.", "severity": "minor"}]
@@ -60,13 +82,26 @@ def copy_path(rows: list[dict[str, Any]]) -> float:
     dataset = Dataset.objects.create(name="bench-copy")
     now = timezone.now()
     prepared = [
-        (dataset.pk, row["id"], row["kind"], row["context"], row["question"], row["response"], row["author"], "", "",
-         json.dumps(row["metadata"]), content_hash(row["kind"], row["context"], row["question"], row["response"],
-                                                   row["id"]), now)
+        (
+            dataset.pk,
+            row["id"],
+            row["kind"],
+            row["context"],
+            row["question"],
+            row["response"],
+            row["author"],
+            "",
+            "",
+            json.dumps(row["metadata"]),
+            content_hash(row["kind"], row["context"], row["question"], row["response"], row["id"]),
+            now,
+        )
         for row in rows
     ]
-    columns = ("dataset_id, external_id, kind, context, question, response, author, language, tests, metadata, "
-               "content_hash, created_at")
+    columns = (
+        "dataset_id, external_id, kind, context, question, response, author, language, tests, metadata, "
+        "content_hash, created_at"
+    )
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg 3 cursor
