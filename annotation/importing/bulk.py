@@ -13,6 +13,13 @@ from typing import Any
 from django.db import connection, models
 
 
+def _column(model: type[models.Model], name: str) -> tuple[str, bool]:
+    """The database column of a field, and whether it holds JSON."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column, f"{model.__name__}.{name} is not a column"
+    return field.column, isinstance(field, models.JSONField)
+
+
 def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> list[int]:
     if not rows:
         return []
@@ -20,9 +27,9 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> list[i
         objects = model._default_manager.bulk_create([model(**row) for row in rows])
         return [obj.pk for obj in objects]
     table = model._meta.db_table
-    fields = [model._meta.get_field(name) for name in rows[0]]
-    columns = ", ".join(["id", *(connection.ops.quote_name(field.column) for field in fields)])
-    json_fields = {field.name for field in fields if isinstance(field, models.JSONField)}
+    described = {name: _column(model, name) for name in rows[0]}
+    columns = ", ".join(["id", *(connection.ops.quote_name(column) for column, _ in described.values())])
+    json_fields = {name for name, (_, is_json) in described.items() if is_json}
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
