@@ -64,6 +64,7 @@ class Critique(models.Model):
     raw_output = models.TextField(blank=True)
     error = models.TextField(blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    run = models.ForeignKey("CritiqueRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -112,3 +113,78 @@ class CritiqueComment(models.Model):
     def is_ungrounded(self) -> bool:
         """A quote that is nowhere in the response: the hallucination signal."""
         return bool(self.quote) and not self.grounded
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+    FAILED = "failed", "Failed"
+
+
+ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+class CritiqueRun(models.Model):
+    """One batch job of a critic over a set of items, done by a Celery worker."""
+
+    critic = models.ForeignKey(CriticConfig, on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    cancel_requested = models.BooleanField(default=False)
+    worker = models.CharField(max_length=200, blank=True, help_text="The worker that holds the run.")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=("status", "heartbeat_at"), name="run_status_heartbeat")]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} of {self.critic}"
+
+    @property
+    def processed(self) -> int:
+        return self.done + self.failed
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.total) if self.total else 100
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_RUN_STATUSES
+
+
+class RunItemStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class CritiqueRunItem(models.Model):
+    """One item's state within a run: what lets a killed run resume and failed items be retried."""
+
+    run = models.ForeignKey(CritiqueRun, on_delete=models.CASCADE, related_name="run_items")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16, choices=RunItemStatus.choices, default=RunItemStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("run_id", "item_id")
+        constraints = [models.UniqueConstraint(fields=("run", "item"), name="run_item_unique")]
+        indexes = [models.Index(fields=("run", "status"), name="run_item_status")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.item_id}: {self.status}"

@@ -200,3 +200,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Critique runs: a running run's worker writes a heartbeat; a run silent for this long is
+# taken over by another worker (or by the next worker to start).
+REDLINE_RUN_STALE_S = env_float("REDLINE_RUN_STALE_S", 60.0, minimum=1.0)
+REDLINE_RUN_ATTEMPTS = env_int("REDLINE_RUN_ATTEMPTS", 4, minimum=1)
+REDLINE_EXECUTION_WORKERS = env_int("REDLINE_EXECUTION_WORKERS", 2, minimum=1)

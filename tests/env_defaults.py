@@ -13,3 +13,6 @@ os.environ.setdefault("REDLINE_STATIC_MANIFEST", "0")
 os.environ.setdefault("REDLINE_SANDBOX", "bwrap")
 os.environ.setdefault("REDLINE_VAR_DIR", tempfile.mkdtemp(prefix="redline-test-var-"))
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+# A queue of this run's own, so a worker never picks up another run's leftovers.
+os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"redline-test-{os.getpid()}")
+os.environ.setdefault("REDLINE_RUN_STALE_S", "3")

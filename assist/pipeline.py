@@ -1,0 +1,150 @@
+"""Execute a critique run inside a Celery worker: many requests in flight, results to the writer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from assist.models import Backend, CriticConfig, CritiqueRun, CritiqueRunItem, RunItemStatus, RunStatus
+from assist.runs import claim_run, refresh_counters
+from assist.writer import Outcome, ResultWriter
+from models_service.client import CriticClient, ServerDialect
+from models_service.errors import CriticError
+from models_service.execution import execution_critique
+from models_service.generate import GenerationSettings, critique_item, with_retries
+from models_service.prompts import ItemInput
+from models_service.sandbox import Limits
+from models_service.selection import FsbsSettings
+
+log = logging.getLogger(__name__)
+ITEM_FIELDS = (
+    "item_id",
+    "item__kind",
+    "item__context",
+    "item__question",
+    "item__response",
+    "item__language",
+    "item__tests",
+)
+
+
+def generation_settings(critic: CriticConfig) -> GenerationSettings:
+    sampling: dict[str, Any] = critic.sampling or {}
+    return GenerationSettings(
+        strategy=critic.strategy,
+        n=int(sampling.get("n", 1 if critic.strategy == "single" else 4)),
+        temperature=float(sampling.get("temperature", 0.7)),
+        max_tokens=int(sampling.get("max_tokens", 1024)),
+        seed=sampling.get("seed"),
+        length_modifier=critic.length_modifier,
+        prompt_version=critic.prompt_version or "v1",
+        with_critiqueability=bool(sampling.get("critiqueability", True)),
+        fsbs=FsbsSettings(
+            n=int(sampling.get("fsbs_n", 4)),
+            k=int(sampling.get("fsbs_k", 2)),
+            depth=int(sampling.get("fsbs_depth", 4)),
+            max_tokens=int(sampling.get("fsbs_max_tokens", 256)),
+        ),
+    )
+
+
+def client_for(critic: CriticConfig) -> CriticClient:
+    sampling: dict[str, Any] = critic.sampling or {}
+    dialect = ServerDialect(
+        json_schema=str(sampling.get("structured_output", "json_schema")),
+        supports_n=bool(sampling.get("supports_n", True)),
+    )
+    return CriticClient(
+        critic.base_url or settings.REDLINE_CRITIC_BASE_URL,
+        critic.model or settings.REDLINE_CRITIC_MODEL,
+        api_key=settings.REDLINE_CRITIC_API_KEY,
+        timeout_s=float(sampling.get("timeout_s", settings.REDLINE_CRITIC_TIMEOUT_S)),
+        max_connections=max_in_flight(critic),
+        dialect=dialect,
+    )
+
+
+def max_in_flight(critic: CriticConfig) -> int:
+    return int((critic.sampling or {}).get("max_in_flight", settings.REDLINE_CRITIC_MAX_IN_FLIGHT))
+
+
+def _input(row: dict[str, Any]) -> ItemInput:
+    return ItemInput(
+        kind=row["item__kind"],
+        context=row["item__context"],
+        response=row["item__response"],
+        question=row["item__question"],
+        language=row["item__language"],
+        tests=row["item__tests"],
+    )
+
+
+async def _drive_openai(critic: CriticConfig, rows: list[dict[str, Any]], writer: ResultWriter) -> None:
+    settings_ = generation_settings(critic)
+    semaphore = asyncio.Semaphore(max_in_flight(critic))
+    attempts = settings.REDLINE_RUN_ATTEMPTS
+    async with client_for(critic) as client:
+
+        async def one(row: dict[str, Any]) -> None:
+            async with semaphore:
+                if writer.cancelled.is_set():
+                    return
+                item = _input(row)
+                try:
+                    result, used = await with_retries(lambda: critique_item(client, item, settings_), attempts=attempts)
+                    writer.put(Outcome(row["id"], row["item_id"], item.kind, result, attempts=used))
+                except CriticError as exc:
+                    tries = attempts if exc.retryable else 1
+                    writer.put(Outcome(row["id"], row["item_id"], item.kind, None, error=exc.reason, attempts=tries))
+                except Exception as exc:  # one bad item must not stop the run
+                    log.exception("critique of item %s failed", row["item_id"])
+                    writer.put(Outcome(row["id"], row["item_id"], item.kind, None, error=f"internal error: {exc!r}"))
+
+        await asyncio.gather(*(one(row) for row in rows))
+
+
+def _drive_execution(rows: list[dict[str, Any]], writer: ResultWriter) -> None:
+    mode = settings.REDLINE_SANDBOX
+
+    def one(row: dict[str, Any]) -> None:
+        if writer.cancelled.is_set():
+            return
+        item = _input(row)
+        try:
+            result = execution_critique(item, limits=Limits(), mode=mode)  # type: ignore[arg-type]
+            writer.put(Outcome(row["id"], row["item_id"], item.kind, result))
+        except Exception as exc:
+            log.exception("execution critique of item %s failed", row["item_id"])
+            writer.put(Outcome(row["id"], row["item_id"], item.kind, None, error=f"internal error: {exc!r}"))
+
+    with ThreadPoolExecutor(max_workers=settings.REDLINE_EXECUTION_WORKERS) as pool:
+        list(pool.map(one, rows))
+
+
+def execute_run(run_id: int, worker: str) -> str:
+    """Claim the run and critique every pending item. Safe to call again: done items are skipped."""
+    if not claim_run(run_id, worker):
+        return "not claimed: another worker holds it, or it is finished"
+    run = CritiqueRun.objects.select_related("critic").get(pk=run_id)
+    rows = list(
+        CritiqueRunItem.objects.filter(run=run, status=RunItemStatus.PENDING).order_by("id").values("id", *ITEM_FIELDS)
+    )
+    writer = ResultWriter(run)
+    writer.start()
+    try:
+        if run.critic.backend == Backend.EXECUTION:
+            _drive_execution(rows, writer)
+        else:
+            asyncio.run(_drive_openai(run.critic, rows, writer))
+    finally:
+        writer.close()
+    refresh_counters(run_id)
+    run.refresh_from_db()
+    final = RunStatus.CANCELLED if run.cancel_requested else RunStatus.DONE
+    CritiqueRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(status=final, finished_at=timezone.now())
+    return f"{final}: {run.done} done, {run.failed} failed of {run.total}"

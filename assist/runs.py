@@ -1,0 +1,122 @@
+"""Actions on critique runs: check_* validates, do_* changes state; side effects after commit."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from annotation.models import Item, User
+from assist.models import Backend, CriticConfig, CritiqueRun, CritiqueRunItem, RunItemStatus, RunStatus
+
+
+class RunRefused(Exception):
+    pass
+
+
+def check_can_run(critic: CriticConfig, items: QuerySet[Item]) -> None:
+    if critic.backend == Backend.IMPORTED:
+        raise RunRefused(f"{critic.name} is an imported critic: its critiques come from files, not from a model.")
+    if not items.exists():
+        raise RunRefused("Choose at least one item.")
+    if critic.backend == Backend.EXECUTION:
+        unrunnable = items.filter(Q(kind="summary") | Q(tests="")).count()
+        if unrunnable:
+            raise RunRefused(
+                f"The execution critic runs tests: {unrunnable} of the chosen items are not code items with tests."
+            )
+    if critic.backend == Backend.OPENAI and not (critic.base_url or settings.REDLINE_CRITIC_BASE_URL):
+        raise RunRefused("Set the critic's base URL.")
+
+
+def _enqueue(run_id: int) -> None:
+    from assist.tasks import run_critiques
+
+    run_critiques.delay(run_id)
+
+
+def do_create_run(critic: CriticConfig, items: QuerySet[Item], user: User | None) -> CritiqueRun:
+    check_can_run(critic, items)
+    with transaction.atomic():
+        run = CritiqueRun.objects.create(critic=critic, created_by=user)
+        item_ids = list(items.order_by("id").values_list("id", flat=True))
+        CritiqueRunItem.objects.bulk_create(
+            [CritiqueRunItem(run=run, item_id=item_id) for item_id in item_ids], batch_size=5000
+        )
+        run.total = len(item_ids)
+        run.save(update_fields=("total",))
+        transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+def do_cancel_run(run: CritiqueRun) -> None:
+    """Ask the worker to stop after the requests in flight; a queued run stops at once."""
+    CritiqueRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+        status=RunStatus.CANCELLED, cancel_requested=True, finished_at=timezone.now()
+    )
+    CritiqueRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(cancel_requested=True)
+    run.refresh_from_db()
+
+
+def do_retry_failed(run: CritiqueRun) -> int:
+    """Put a finished run's failed items back in the queue; returns how many."""
+    if run.is_active:
+        raise RunRefused("The run is still going; retry its failed items when it has finished.")
+    with transaction.atomic():
+        count = CritiqueRunItem.objects.filter(run=run, status=RunItemStatus.FAILED).update(
+            status=RunItemStatus.PENDING, error="", updated_at=timezone.now()
+        )
+        if not count:
+            raise RunRefused("No failed items to retry.")
+        CritiqueRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.QUEUED, cancel_requested=False, finished_at=None, error="", worker=""
+        )
+        refresh_counters(run.pk)
+        transaction.on_commit(lambda: _enqueue(run.pk))
+    run.refresh_from_db()
+    return count
+
+
+def refresh_counters(run_id: int) -> None:
+    counts = dict(
+        CritiqueRunItem.objects.filter(run_id=run_id)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    CritiqueRun.objects.filter(pk=run_id).update(
+        done=counts.get(RunItemStatus.DONE, 0),
+        failed=counts.get(RunItemStatus.FAILED, 0),
+        heartbeat_at=timezone.now(),
+    )
+
+
+def stale_before() -> datetime:
+    return timezone.now() - timedelta(seconds=settings.REDLINE_RUN_STALE_S)
+
+
+def claim_run(run_id: int, worker: str) -> bool:
+    """Take a queued run, or one whose worker stopped sending heartbeats. False: someone else has it."""
+    now = timezone.now()
+    fresh = CritiqueRun.objects.filter(pk=run_id, status=RunStatus.QUEUED, cancel_requested=False)
+    stale = CritiqueRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, heartbeat_at__lt=stale_before())
+    claimed = fresh.update(status=RunStatus.RUNNING, worker=worker, heartbeat_at=now, started_at=now)
+    if not claimed:
+        claimed = stale.update(worker=worker, heartbeat_at=now)
+    return claimed == 1
+
+
+def requeue_stale_runs() -> list[int]:
+    """Runs whose worker died: hand them to the queue again (called when a worker starts)."""
+    stale = list(
+        CritiqueRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=stale_before()).values_list(
+            "pk", flat=True
+        )
+    )
+    queued = list(CritiqueRun.objects.filter(status=RunStatus.QUEUED).values_list("pk", flat=True))
+    for run_id in stale + queued:
+        _enqueue(run_id)
+    return stale

@@ -1,0 +1,207 @@
+"""Results flow from the worker's event loop to Postgres through one writer thread, in batches.
+
+Writes are idempotent upserts on (item, critic, sample), so a re-delivered or resumed run
+never duplicates a critique.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import close_old_connections, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from assist.models import CriticConfig, Critique, CritiqueComment, CritiqueRun, CritiqueRunItem, RunItemStatus
+from assist.runs import refresh_counters
+from models_service.generate import ItemCritique
+
+FLUSH_EVERY_S = 0.25
+BATCH_MAX = 500
+UPDATE_FIELDS = (
+    "chosen",
+    "text",
+    "score",
+    "critiqueability",
+    "latency_ms",
+    "prompt_tokens",
+    "completion_tokens",
+    "raw_output",
+    "error",
+    "metadata",
+    "run",
+    "created_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    run_item_id: int
+    item_id: int
+    kind: str
+    result: ItemCritique | None
+    error: str = ""
+    attempts: int = 1
+
+
+class ResultWriter(threading.Thread):
+    def __init__(self, run: CritiqueRun) -> None:
+        super().__init__(name=f"critique-run-{run.pk}-writer", daemon=True)
+        self.run_id = run.pk
+        self.critic: CriticConfig = run.critic
+        self.inbox: queue.Queue[Outcome | None] = queue.Queue()
+        self.cancelled = threading.Event()
+        self.failure: BaseException | None = None
+
+    def put(self, outcome: Outcome) -> None:
+        self.inbox.put(outcome)
+
+    def close(self) -> None:
+        self.inbox.put(None)
+        self.join()
+        if self.failure is not None:
+            raise self.failure
+
+    def run(self) -> None:
+        try:
+            self._loop()
+        except BaseException as exc:  # surfaced to the task by close()
+            self.failure = exc
+            self.cancelled.set()
+        finally:
+            connection.close()
+
+    def _loop(self) -> None:
+        closing = False
+        while not closing:
+            batch: list[Outcome] = []
+            deadline = time.monotonic() + FLUSH_EVERY_S
+            while len(batch) < BATCH_MAX:
+                try:
+                    outcome = self.inbox.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if outcome is None:
+                    closing = True
+                    break
+                batch.append(outcome)
+            close_old_connections()
+            self.write(batch)
+
+    def write(self, batch: list[Outcome]) -> None:
+        now = timezone.now()
+        with transaction.atomic():
+            successes = [o for o in batch if o.result is not None]
+            if successes:
+                self._write_critiques(successes, now)
+            finished = [
+                CritiqueRunItem(
+                    pk=o.run_item_id, status=_status(o), error=_error(o), attempts=o.attempts, updated_at=now
+                )
+                for o in batch
+            ]
+            CritiqueRunItem.objects.bulk_update(finished, ["status", "error", "attempts", "updated_at"])
+            refresh_counters(self.run_id)
+        if CritiqueRun.objects.filter(pk=self.run_id, cancel_requested=True).exists():
+            self.cancelled.set()
+
+    def _write_critiques(self, outcomes: list[Outcome], now: datetime) -> None:
+        item_ids = [o.item_id for o in outcomes]
+        Critique.objects.filter(critic=self.critic, item_id__in=item_ids, chosen=True).update(chosen=False)
+        stale = Q()
+        rows: list[Critique] = []
+        comments: list[tuple[int, list[CritiqueComment]]] = []
+        for outcome in outcomes:
+            result = outcome.result
+            assert result is not None
+            stale |= Q(item_id=outcome.item_id, sample_index__gte=len(result.samples))
+            for index, sample in enumerate(result.samples):
+                rows.append(
+                    Critique(
+                        item_id=outcome.item_id,
+                        critic=self.critic,
+                        sample_index=index,
+                        chosen=index == result.chosen,
+                        text=sample.text,
+                        score=sample.score,
+                        critiqueability=result.critiqueability,
+                        latency_ms=round(result.latency_s * 1000),
+                        prompt_tokens=result.prompt_tokens if index == 0 else 0,
+                        completion_tokens=sample.completion_tokens,
+                        raw_output=sample.raw,
+                        error=sample.error,
+                        metadata={
+                            "mean_logprob": sample.mean_logprob,
+                            "rm_score": sample.rm_score,
+                            "grounded_highlights": sample.grounded_highlights,
+                            "attempts": outcome.attempts,
+                            "notes": result.notes,
+                        },
+                        run_id=self.run_id,
+                        created_at=now,
+                    )
+                )
+                comments.append(
+                    (
+                        len(rows) - 1,
+                        [
+                            CritiqueComment(
+                                position=position,
+                                quote=c.quote,
+                                comment=c.comment,
+                                severity=c.severity,
+                                category=c.category,
+                                grounded=c.grounded,
+                                start=c.anchor.start if c.anchor else None,
+                                end=c.anchor.end if c.anchor else None,
+                                line_start=c.anchor.line_start if c.anchor and outcome.kind == "code" else None,
+                                line_end=c.anchor.line_end if c.anchor and outcome.kind == "code" else None,
+                            )
+                            for position, c in enumerate(sample.comments)
+                        ],
+                    )
+                )
+        Critique.objects.filter(Q(critic=self.critic) & stale).delete()
+        saved = Critique.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=("item", "critic", "sample_index"), update_fields=UPDATE_FIELDS
+        )
+        _ensure_pks(saved, self.critic)
+        CritiqueComment.objects.filter(critique__in=[critique.pk for critique in saved]).delete()
+        fresh = []
+        for row_index, drafts in comments:
+            for draft in drafts:
+                draft.critique_id = saved[row_index].pk
+                fresh.append(draft)
+        CritiqueComment.objects.bulk_create(fresh)
+
+
+def _ensure_pks(saved: list[Critique], critic: CriticConfig) -> None:
+    """Backends that don't return ids from an upsert: look them up by the natural key."""
+    missing = [critique for critique in saved if critique.pk is None]
+    if not missing:
+        return
+    keys = Critique.objects.filter(critic=critic, item_id__in={c.item_id for c in missing}).values_list(
+        "item_id", "sample_index", "pk"
+    )
+    ids = {(item_id, sample): pk for item_id, sample, pk in keys}
+    for critique in missing:
+        critique.pk = ids[(critique.item_id, critique.sample_index)]
+
+
+def _status(outcome: Outcome) -> str:
+    if outcome.result is None or outcome.result.chosen < 0:
+        return RunItemStatus.FAILED
+    return RunItemStatus.DONE
+
+
+def _error(outcome: Outcome) -> str:
+    if outcome.result is None:
+        return outcome.error
+    if outcome.result.chosen < 0:
+        reasons = sorted({sample.error for sample in outcome.result.samples if sample.error})
+        return "no usable critique: " + "; ".join(reasons)
+    return ""

@@ -1,0 +1,285 @@
+"""An async client for vLLM's OpenAI-compatible API (any such server works).
+
+Only what Redline needs: chat completions with n samples, seeds, log-probabilities and
+JSON-schema structured output, and the completions endpoint for forced-prefix continuation.
+Errors are classified as retryable (connection, timeout, 429, 5xx, a garbled body) or not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from models_service.errors import CriticError
+
+RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class TokenLogprob:
+    token: str
+    logprob: float
+    top: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    text: str
+    finish_reason: str | None
+    logprobs: list[TokenLogprob]
+
+    @property
+    def mean_logprob(self) -> float | None:
+        if not self.logprobs:
+            return None
+        return sum(token.logprob for token in self.logprobs) / len(self.logprobs)
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    choices: list[Choice]
+    prompt_tokens: int
+    completion_tokens: int
+    latency_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class ServerDialect:
+    """What a server supports. vLLM supports everything natively."""
+
+    json_schema: str = "json_schema"  # or "json_object" (llama.cpp) or "none"
+    supports_n: bool = True
+
+
+class CriticClient:
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        api_key: str = "EMPTY",
+        timeout_s: float = 120.0,
+        max_connections: int = 64,
+        dialect: ServerDialect | None = None,
+    ) -> None:
+        self.model = model
+        self.dialect = dialect or ServerDialect()
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + "/",
+            headers={"Authorization": f"Bearer {api_key}"},
+            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0)),
+            limits=limits,
+        )
+
+    async def __aenter__(self) -> CriticClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def chat(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        n: int = 1,
+        seed: int | None = None,
+        temperature: float = 1.0,
+        max_tokens: int = 1024,
+        logprobs: bool = False,
+        top_logprobs: int | None = None,
+        json_schema: dict[str, Any] | None = None,
+        schema_name: str = "critique",
+    ) -> Completion:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "n": n,
+            "temperature": temperature,
+            "max_tokens": max_tokens,
+        }
+        if seed is not None:
+            body["seed"] = seed
+        if logprobs:
+            body["logprobs"] = True
+            if top_logprobs:
+                body["top_logprobs"] = top_logprobs
+        if json_schema is not None:
+            body["response_format"] = self._response_format(json_schema, schema_name)
+        if n > 1 and not self.dialect.supports_n:
+            return await self._fan_out(
+                self.chat,
+                messages,
+                n=n,
+                seed=seed,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                logprobs=logprobs,
+                top_logprobs=top_logprobs,
+                json_schema=json_schema,
+                schema_name=schema_name,
+            )
+        started = time.perf_counter()
+        data = await self._post("chat/completions", body)
+        latency = time.perf_counter() - started
+        try:
+            choices = [
+                Choice(
+                    text=choice["message"].get("content") or "",
+                    finish_reason=choice.get("finish_reason"),
+                    logprobs=_chat_logprobs(choice.get("logprobs")),
+                )
+                for choice in sorted(data["choices"], key=lambda c: c.get("index", 0))
+            ]
+            usage = data.get("usage") or {}
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise CriticError(f"unexpected response shape: {exc!r}", retryable=True) from None
+        return Completion(
+            choices, int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0), latency
+        )
+
+    async def complete(
+        self,
+        prompt: str,
+        *,
+        n: int = 1,
+        seed: int | None = None,
+        temperature: float = 1.0,
+        max_tokens: int = 512,
+        logprobs: int | None = None,
+        stop: list[str] | None = None,
+    ) -> Completion:
+        """The completions endpoint: continue `prompt` exactly as given (forced prefix)."""
+        body: dict[str, Any] = {
+            "model": self.model,
+            "prompt": prompt,
+            "n": n,
+            "temperature": temperature,
+            "max_tokens": max_tokens,
+        }
+        if seed is not None:
+            body["seed"] = seed
+        if logprobs is not None:
+            body["logprobs"] = logprobs
+        if stop:
+            body["stop"] = stop
+        if n > 1 and not self.dialect.supports_n:
+            return await self._fan_out(
+                self.complete,
+                prompt,
+                n=n,
+                seed=seed,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                logprobs=logprobs,
+                stop=stop,
+            )
+        started = time.perf_counter()
+        data = await self._post("completions", body)
+        latency = time.perf_counter() - started
+        try:
+            choices = [
+                Choice(
+                    text=choice.get("text") or "",
+                    finish_reason=choice.get("finish_reason"),
+                    logprobs=_completion_logprobs(choice.get("logprobs")),
+                )
+                for choice in sorted(data["choices"], key=lambda c: c.get("index", 0))
+            ]
+            usage = data.get("usage") or {}
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise CriticError(f"unexpected response shape: {exc!r}", retryable=True) from None
+        return Completion(
+            choices, int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0), latency
+        )
+
+    async def models(self) -> list[str]:
+        try:
+            response = await self._http.get("models")
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc) from None
+        data = _json_body(response)
+        return [entry["id"] for entry in data.get("data", [])]
+
+    async def _fan_out(self, method: Any, first: Any, *, n: int, seed: int | None, **kwargs: Any) -> Completion:
+        """For servers that ignore `n`: n parallel requests with different seeds, so no sample is lost."""
+        base = seed if seed is not None else random.randrange(2**31)  # noqa: S311 - sampling seeds
+        started = time.perf_counter()
+        parts: list[Completion] = await asyncio.gather(
+            *(method(first, n=1, seed=base + index, **kwargs) for index in range(n))
+        )
+        return Completion(
+            [part.choices[0] for part in parts if part.choices],
+            sum(part.prompt_tokens for part in parts),
+            sum(part.completion_tokens for part in parts),
+            time.perf_counter() - started,
+        )
+
+    def _response_format(self, schema: dict[str, Any], name: str) -> dict[str, Any]:
+        if self.dialect.json_schema == "json_object":
+            return {"type": "json_object", "schema": schema}
+        return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True}}
+
+    async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = await self._http.post(path, json=body)
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc) from None
+        return _json_body(response)
+
+
+def _transport_error(exc: httpx.HTTPError) -> CriticError:
+    if isinstance(exc, httpx.TimeoutException):
+        return CriticError(f"timeout: {type(exc).__name__}", retryable=True)
+    return CriticError(f"connection error: {type(exc).__name__}: {exc}", retryable=True)
+
+
+def _json_body(response: httpx.Response) -> dict[str, Any]:
+    if response.status_code >= 400:
+        detail = response.text[:300]
+        with contextlib.suppress(ValueError, AttributeError):
+            detail = json.loads(response.text).get("error", {}).get("message", detail)
+        retryable = response.status_code in RETRYABLE_STATUS or response.status_code >= 500
+        raise CriticError(f"HTTP {response.status_code}: {detail}", retryable=retryable, status=response.status_code)
+    try:
+        data = response.json()
+    except ValueError:
+        raise CriticError(f"the server sent a body that is not JSON: {response.text[:120]!r}", retryable=True) from None
+    if not isinstance(data, dict):
+        raise CriticError("the server sent JSON that is not an object", retryable=True)
+    return data
+
+
+def _chat_logprobs(block: dict[str, Any] | None) -> list[TokenLogprob]:
+    if not block or not block.get("content"):
+        return []
+    return [
+        TokenLogprob(
+            entry["token"],
+            float(entry["logprob"]),
+            {top["token"]: float(top["logprob"]) for top in entry.get("top_logprobs") or []},
+        )
+        for entry in block["content"]
+    ]
+
+
+def _completion_logprobs(block: dict[str, Any] | None) -> list[TokenLogprob]:
+    if not block or not block.get("tokens"):
+        return []
+    tops = block.get("top_logprobs") or [None] * len(block["tokens"])
+    return [
+        TokenLogprob(
+            token, float(logprob if logprob is not None else 0.0), {k: float(v) for k, v in (top or {}).items()}
+        )
+        for token, logprob, top in zip(block["tokens"], block["token_logprobs"], tops, strict=False)
+    ]

@@ -1,0 +1,118 @@
+"""Versioned critic prompts and the structured-output schema every critique must match.
+
+Each comment quotes the part of the response it criticises, verbatim, so it can be
+anchored; a quote that is not there is the hallucination signal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+PROMPT_VERSIONS = ("v1",)
+SEVERITIES = ("critical", "major", "minor")
+CATEGORIES = {
+    "summary": ("accuracy", "coverage", "coherence", "other"),
+    "code": ("bug", "security", "performance", "style", "other"),
+}
+HIGHLIGHT = "QUOTE:"
+COMMENT = "COMMENT:"
+RESPONSE_OPEN, RESPONSE_CLOSE = "<response>", "</response>"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemInput:
+    """What the critic sees of an item (never its planted flaws)."""
+
+    kind: str
+    context: str
+    response: str
+    question: str = ""
+    language: str = ""
+    tests: str = ""
+
+
+def check_version(version: str) -> str:
+    if version not in PROMPT_VERSIONS:
+        raise ValueError(f"unknown prompt version {version!r}; known: {', '.join(PROMPT_VERSIONS)}")
+    return version
+
+
+def critique_schema(kind: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "comments": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "quote": {"type": "string"},
+                        "comment": {"type": "string"},
+                        "severity": {"type": "string", "enum": list(SEVERITIES)},
+                        "category": {"type": "string", "enum": list(CATEGORIES[kind])},
+                    },
+                    "required": ["quote", "comment", "severity", "category"],
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "required": ["comments"],
+        "additionalProperties": False,
+    }
+
+
+_SYSTEM = {
+    "summary": (
+        "You are a careful critic of answers to questions about a passage. Find the answer's flaws: "
+        "inaccuracies (accuracy), important omissions (coverage), and unclear or incoherent writing (coherence). "
+        "For each flaw, copy the exact words of the answer it concerns into `quote`, explain the problem in "
+        "`comment`, and rate its severity (critical, major or minor). Report only real flaws; if there are none, "
+        "return an empty list."
+    ),
+    "code": (
+        "You are a careful code reviewer. Find the code's bugs, security problems, performance problems and "
+        "serious style problems. For each, copy the exact line or expression of the code it concerns into "
+        "`quote`, explain the problem in `comment`, and rate its severity (critical, major or minor). Report only "
+        "real problems; if there are none, return an empty list."
+    ),
+}
+
+
+def _task(item: ItemInput) -> str:
+    if item.kind == "code":
+        return (
+            f"Problem statement:\n{item.context}\n\nCode under review ({item.language or 'python'}):\n"
+            f"{RESPONSE_OPEN}\n{item.response}\n{RESPONSE_CLOSE}"
+        )
+    return (
+        f"Passage:\n{item.context}\n\nQuestion: {item.question}\n\nAnswer under review:\n"
+        f"{RESPONSE_OPEN}\n{item.response}\n{RESPONSE_CLOSE}"
+    )
+
+
+def critique_messages(item: ItemInput, version: str = "v1") -> list[dict[str, str]]:
+    check_version(version)
+    user = _task(item) + '\n\nReply with JSON: {"comments": [{"quote", "comment", "severity", "category"}]}.'
+    return [{"role": "system", "content": _SYSTEM[item.kind]}, {"role": "user", "content": user}]
+
+
+def discriminator_messages(item: ItemInput, version: str = "v1") -> list[dict[str, str]]:
+    """A Yes/No question whose answer's log-probability is the critiqueability score."""
+    check_version(version)
+    thing = "code" if item.kind == "code" else "answer"
+    return [
+        {"role": "system", "content": f"You judge whether an {thing} has any flaw. Reply with one word: Yes or No."},
+        {"role": "user", "content": _task(item) + f"\n\nDoes this {thing} have a flaw? Answer Yes or No."},
+    ]
+
+
+def text_critique_prompt(item: ItemInput, version: str = "v1") -> str:
+    """A plain prompt for the completions endpoint, where FSBS forces each highlight."""
+    check_version(version)
+    categories = ", ".join(CATEGORIES[item.kind])
+    return (
+        f"{_SYSTEM[item.kind]}\n\n{_task(item)}\n\n"
+        f"Write each problem as a paragraph: a line `{HIGHLIGHT} <exact words from the response>`, then a line "
+        f"`{COMMENT} <the problem> (severity: critical|major|minor; category: {categories})`.\n\nCritique:\n"
+    )

@@ -1,0 +1,120 @@
+"""What the stand-in critic 'says': critiques built from the item's own text.
+
+Quotes come from the response (sometimes altered, so some are ungrounded), so anchoring,
+grounding rates and selection have something real to work on.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+from typing import Any
+
+RESPONSE = re.compile(r"<response>\n(.*?)\n</response>", re.DOTALL)
+SEVERITIES = ("critical", "major", "minor")
+COMPLAINTS = (
+    "This is not supported by the passage.",
+    "This looks wrong for the boundary case.",
+    "This detail is inaccurate.",
+    "The logic here does not match the task.",
+    "This part is unclear.",
+)
+
+
+def extract_response(prompt: str) -> str:
+    match = RESPONSE.search(prompt)
+    return match.group(1) if match else ""
+
+
+def is_code(prompt: str) -> bool:
+    return "Code under review" in prompt
+
+
+def _pieces(response: str, code: bool) -> list[str]:
+    if code:
+        return [line.strip() for line in response.splitlines() if len(line.strip()) > 6]
+    return [part.strip() for part in re.split(r"(?<=[.!?])\s+", response) if len(part.strip()) > 6]
+
+
+def _fabricate(rng: random.Random, code: bool) -> str:
+    if code:
+        return rng.choice(("return sorted(result)[::-1]", "if len(values) == 0: raise ValueError", "total += 1"))
+    return rng.choice(("The author later moved to Paris.", "This happened in 1850.", "Everyone agreed immediately."))
+
+
+def comments_for(prompt: str, rng: random.Random, ungrounded_rate: float) -> list[dict[str, str]]:
+    response = extract_response(prompt)
+    code = is_code(prompt)
+    pieces = _pieces(response, code)
+    categories = ("bug", "style", "performance") if code else ("accuracy", "coverage", "coherence")
+    comments = []
+    for _ in range(rng.randint(1, 3)):
+        if pieces and rng.random() >= ungrounded_rate:
+            piece = rng.choice(pieces)
+            words = piece.split()
+            if not code and len(words) > 6:
+                start = rng.randint(0, len(words) - 4)
+                piece = " ".join(words[start : start + rng.randint(3, 6)])
+            quote = piece
+        else:
+            quote = _fabricate(rng, code)
+        comments.append(
+            {
+                "quote": quote,
+                "comment": rng.choice(COMPLAINTS),
+                "severity": rng.choice(SEVERITIES),
+                "category": rng.choice(categories),
+            }
+        )
+    return comments
+
+
+def json_critique(prompt: str, rng: random.Random, ungrounded_rate: float) -> str:
+    return json.dumps({"comments": comments_for(prompt, rng, ungrounded_rate)})
+
+
+def text_continuation(prompt: str, rng: random.Random, ungrounded_rate: float) -> str:
+    """A completions-endpoint continuation after a forced 'QUOTE: '."""
+    paragraphs = []
+    for index, comment in enumerate(comments_for(prompt, rng, ungrounded_rate)):
+        head = comment["quote"] if index == 0 else f"QUOTE: {comment['quote']}"
+        paragraphs.append(
+            f"{head}\nCOMMENT: {comment['comment']} (severity: {comment['severity']}; category: {comment['category']})"
+        )
+    if rng.random() < 0.3:
+        paragraphs.append("Overall the response needs another look.")
+    return "\n\n".join(paragraphs)
+
+
+def tokens_with_logprobs(text: str, rng: random.Random, top: int) -> list[dict[str, Any]]:
+    tokens = re.findall(r"\s*\S+", text) or [text]
+    entries = []
+    for token in tokens:
+        logprob = -rng.random() * 1.5
+        alternatives = [{"token": token, "logprob": logprob, "bytes": list(token.encode())}]
+        for extra in range(max(0, top - 1)):
+            alt = f" alt{extra}"
+            alternatives.append({"token": alt, "logprob": logprob - 1 - extra, "bytes": list(alt.encode())})
+        entries.append(
+            {"token": token, "logprob": logprob, "bytes": list(token.encode()), "top_logprobs": alternatives[:top]}
+        )
+    return entries
+
+
+def yes_no(prompt: str, rng: random.Random, top: int) -> tuple[str, list[dict[str, Any]]]:
+    """A discriminator answer whose P(Yes) depends on the response (code with 'mutant' cues, etc.)."""
+    p_yes = min(0.95, max(0.05, rng.betavariate(2, 2)))
+    answer = "Yes" if p_yes >= 0.5 else "No"
+    alternatives = [
+        {"token": "Yes", "logprob": math.log(p_yes), "bytes": list(b"Yes")},
+        {"token": "No", "logprob": math.log(1 - p_yes), "bytes": list(b"No")},
+    ]
+    entry = {
+        "token": answer,
+        "logprob": math.log(p_yes if answer == "Yes" else 1 - p_yes),
+        "bytes": list(answer.encode()),
+        "top_logprobs": alternatives[: max(1, top)],
+    }
+    return answer, [entry]
