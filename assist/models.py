@@ -1,12 +1,22 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from annotation.choices import Category, Severity
 from annotation.models import Item
+
+
+def validate_base_url(value: str) -> None:
+    """Like URLField, but allows single-label hosts such as docker-compose service names."""
+    parsed = urlsplit(value)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ValidationError("Enter an http:// or https:// URL, such as http://critic:8000/v1.")
 
 
 class Backend(models.TextChoices):
@@ -26,7 +36,10 @@ class CriticConfig(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     backend = models.CharField(max_length=16, choices=Backend.choices)
-    base_url = models.URLField(blank=True)
+    base_url = models.CharField(
+        max_length=500, blank=True, validators=[validate_base_url],
+        help_text="The OpenAI-compatible endpoint, e.g. http://critic:8000/v1 (blank: REDLINE_CRITIC_BASE_URL).",
+    )
     model = models.CharField(max_length=200, blank=True)
     prompt_version = models.CharField(max_length=32, blank=True)
     sampling = models.JSONField(default=dict, blank=True, help_text="temperature, max_tokens, n, seed …")

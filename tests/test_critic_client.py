@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from typing import Any
 
 import pytest
 
@@ -41,8 +42,8 @@ def clean_config(standin: StandinProcess) -> None:
     standin.configure(fault_rate=0.0, latency_s=0.0, hang_s=30.0, max_concurrency=64)
 
 
-def run[T](coro: object) -> T:
-    return asyncio.run(coro)  # type: ignore[arg-type]
+def run[T](coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
 
 
 def client(server: StandinProcess, **kwargs: object) -> CriticClient:

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from rest_framework.routers import DefaultRouter
+
+from assist.api import CriticConfigViewSet, CritiqueRunViewSet, CritiqueViewSet
+
+router = DefaultRouter()
+router.register("critics", CriticConfigViewSet, basename="api-critic")
+router.register("runs", CritiqueRunViewSet, basename="api-run")
+router.register("critiques", CritiqueViewSet, basename="api-critique")
+
+urlpatterns = router.urls

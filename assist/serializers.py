@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from annotation.models import Dataset
+from assist.models import CriticConfig, Critique, CritiqueComment, CritiqueRun
+
+
+class CriticConfigSerializer(serializers.ModelSerializer[CriticConfig]):
+    class Meta:
+        model = CriticConfig
+        fields = (
+            "id",
+            "name",
+            "backend",
+            "base_url",
+            "model",
+            "prompt_version",
+            "sampling",
+            "strategy",
+            "length_modifier",
+            "description",
+            "created_at",
+        )
+        read_only_fields = ("created_at",)
+
+    def validate_backend(self, value: str) -> str:
+        if value == "imported":
+            raise serializers.ValidationError("Imported critics are created by imports.")
+        return value
+
+
+class CritiqueRunSerializer(serializers.ModelSerializer[CritiqueRun]):
+    percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = CritiqueRun
+        fields = (
+            "id",
+            "critic",
+            "status",
+            "total",
+            "done",
+            "failed",
+            "percent",
+            "cancel_requested",
+            "worker",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+        )
+        read_only_fields = fields
+
+
+class StartRunSerializer(serializers.Serializer[None]):
+    critic = serializers.PrimaryKeyRelatedField(queryset=CriticConfig.objects.all())
+    dataset = serializers.PrimaryKeyRelatedField(queryset=Dataset.objects.all())
+    kind = serializers.ChoiceField(choices=["summary", "code"], required=False)
+    item_ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="Only these items of the dataset."
+    )
+
+
+class CritiqueCommentSerializer(serializers.ModelSerializer[CritiqueComment]):
+    class Meta:
+        model = CritiqueComment
+        fields = (
+            "position",
+            "quote",
+            "start",
+            "end",
+            "line_start",
+            "line_end",
+            "grounded",
+            "comment",
+            "severity",
+            "category",
+        )
+
+
+class CritiqueSerializer(serializers.ModelSerializer[Critique]):
+    comments = CritiqueCommentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Critique
+        fields = (
+            "id",
+            "item",
+            "critic",
+            "sample_index",
+            "chosen",
+            "text",
+            "score",
+            "critiqueability",
+            "helpful",
+            "latency_ms",
+            "prompt_tokens",
+            "completion_tokens",
+            "error",
+            "comments",
+        )

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from assist import views
+
+urlpatterns = [
+    path("critics/", views.critic_list, name="critic-list"),
+    path("critics/new/", views.critic_edit, name="critic-new"),
+    path("critics/<int:pk>/edit/", views.critic_edit, name="critic-edit"),
+    path("runs/", views.run_list, name="run-list"),
+    path("runs/new/", views.run_start, name="run-start"),
+    path("runs/<int:pk>/", views.run_detail, name="run-detail"),
+    path("runs/<int:pk>/cancel/", views.run_cancel, name="run-cancel"),
+    path("runs/<int:pk>/retry/", views.run_retry, name="run-retry"),
+]
