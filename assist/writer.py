@@ -9,11 +9,11 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import close_old_connections, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from assist.models import CriticConfig, Critique, CritiqueComment, CritiqueRun, CritiqueRunItem, RunItemStatus
@@ -112,13 +112,13 @@ class ResultWriter(threading.Thread):
     def _write_critiques(self, outcomes: list[Outcome], now: datetime) -> None:
         item_ids = [o.item_id for o in outcomes]
         Critique.objects.filter(critic=self.critic, item_id__in=item_ids, chosen=True).update(chosen=False)
-        stale = Q()
+        by_length: dict[int, list[int]] = defaultdict(list)
         rows: list[Critique] = []
         comments: list[tuple[int, list[CritiqueComment]]] = []
         for outcome in outcomes:
             result = outcome.result
             assert result is not None
-            stale |= Q(item_id=outcome.item_id, sample_index__gte=len(result.samples))
+            by_length[len(result.samples)].append(outcome.item_id)
             for index, sample in enumerate(result.samples):
                 rows.append(
                     Critique(
@@ -165,7 +165,8 @@ class ResultWriter(threading.Thread):
                         ],
                     )
                 )
-        Critique.objects.filter(Q(critic=self.critic) & stale).delete()
+        for length, ids in by_length.items():  # samples left over from an earlier, larger run
+            Critique.objects.filter(critic=self.critic, item_id__in=ids, sample_index__gte=length).delete()
         saved = Critique.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=("item", "critic", "sample_index"), update_fields=UPDATE_FIELDS
         )

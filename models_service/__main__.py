@@ -26,17 +26,25 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     options = ServeOptions(
-        model=args.model, served_model_name=args.served_model_name, host=args.host, port=args.port,
-        max_num_seqs=args.max_num_seqs, gpu_memory_utilization=args.gpu_memory_utilization,
-        max_model_len=args.max_model_len, tensor_parallel_size=args.tensor_parallel_size,
+        model=args.model,
+        served_model_name=args.served_model_name,
+        host=args.host,
+        port=args.port,
+        max_num_seqs=args.max_num_seqs,
+        gpu_memory_utilization=args.gpu_memory_utilization,
+        max_model_len=args.max_model_len,
+        tensor_parallel_size=args.tensor_parallel_size,
     )
     command = vllm_command(options)
     print(shell_line(command), flush=True)
     if args.dry_run:
         return 0
     if shutil.which("vllm") is None:
-        print("vllm is not installed here. On a GPU machine: pip install vllm, or use the docker-compose "
-              "`critic` service (vllm/vllm-openai image).", file=sys.stderr)
+        print(
+            "vllm is not installed here. On a GPU machine: pip install vllm, or use the docker-compose "
+            "`critic` service (vllm/vllm-openai image).",
+            file=sys.stderr,
+        )
         return 2
     os.execvp(command[0], command)  # noqa: S606 - replaces this process with the server
 

@@ -8,14 +8,13 @@ Errors are classified as retryable (connection, timeout, 429, 5xx, a garbled bod
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import aiohttp
 
 from models_service.errors import CriticError
 
@@ -59,6 +58,8 @@ class ServerDialect:
 
 
 class CriticClient:
+    """One connection pool per client; use it as an async context manager inside one event loop."""
+
     def __init__(
         self,
         base_url: str,
@@ -71,13 +72,19 @@ class CriticClient:
     ) -> None:
         self.model = model
         self.dialect = dialect or ServerDialect()
-        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-        self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/") + "/",
-            headers={"Authorization": f"Bearer {api_key}"},
-            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0)),
-            limits=limits,
-        )
+        self.base_url = base_url.rstrip("/") + "/"
+        self._headers = {"Authorization": f"Bearer {api_key}"}
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s, connect=min(timeout_s, 10.0))
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        # aiohttp's pool costs a fraction of httpx's per request at vLLM-sized concurrency, which
+        # decides how many critiques one worker core can keep flowing.
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=self._max_connections, limit_per_host=self._max_connections)
+            self._session = aiohttp.ClientSession(headers=self._headers, timeout=self._timeout, connector=connector)
+        return self._session
 
     async def __aenter__(self) -> CriticClient:
         return self
@@ -86,7 +93,9 @@ class CriticClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def chat(
         self,
@@ -204,11 +213,7 @@ class CriticClient:
         )
 
     async def models(self) -> list[str]:
-        try:
-            response = await self._http.get("models")
-        except httpx.HTTPError as exc:
-            raise _transport_error(exc) from None
-        data = _json_body(response)
+        data = await self._request("GET", "models", None)
         return [entry["id"] for entry in data.get("data", [])]
 
     async def _fan_out(self, method: Any, first: Any, *, n: int, seed: int | None, **kwargs: Any) -> Completion:
@@ -231,33 +236,46 @@ class CriticClient:
         return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True}}
 
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return await self._request("POST", path, body)
+
+    async def _request(self, method: str, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
         try:
-            response = await self._http.post(path, json=body)
-        except httpx.HTTPError as exc:
-            raise _transport_error(exc) from None
-        return _json_body(response)
+            async with self._client().request(method, self.base_url + path, json=body) as response:
+                text = await response.text()
+                status = response.status
+        except TimeoutError:
+            raise CriticError(f"timeout after {self._timeout.total:g} s", retryable=True) from None
+        except aiohttp.ClientError as exc:
+            raise CriticError(f"connection error: {type(exc).__name__}: {exc}", retryable=True) from None
+        return _json_body(status, text)
 
 
-def _transport_error(exc: httpx.HTTPError) -> CriticError:
-    if isinstance(exc, httpx.TimeoutException):
-        return CriticError(f"timeout: {type(exc).__name__}", retryable=True)
-    return CriticError(f"connection error: {type(exc).__name__}: {exc}", retryable=True)
-
-
-def _json_body(response: httpx.Response) -> dict[str, Any]:
-    if response.status_code >= 400:
-        detail = response.text[:300]
-        with contextlib.suppress(ValueError, AttributeError):
-            detail = json.loads(response.text).get("error", {}).get("message", detail)
-        retryable = response.status_code in RETRYABLE_STATUS or response.status_code >= 500
-        raise CriticError(f"HTTP {response.status_code}: {detail}", retryable=retryable, status=response.status_code)
+def _json_body(status: int, text: str) -> dict[str, Any]:
+    if status >= 400:
+        retryable = status in RETRYABLE_STATUS or status >= 500
+        raise CriticError(f"HTTP {status}: {_error_detail(text)}", retryable=retryable, status=status)
     try:
-        data = response.json()
+        data = json.loads(text)
     except ValueError:
-        raise CriticError(f"the server sent a body that is not JSON: {response.text[:120]!r}", retryable=True) from None
+        raise CriticError(f"the server sent a body that is not JSON: {text[:120]!r}", retryable=True) from None
     if not isinstance(data, dict):
         raise CriticError("the server sent JSON that is not an object", retryable=True)
     return data
+
+
+def _error_detail(text: str) -> str:
+    """vLLM puts the message at the top level; OpenAI nests it under "error"."""
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return text[:300]
+    if isinstance(parsed, dict):
+        if isinstance(parsed.get("message"), str):
+            return str(parsed["message"])
+        error = parsed.get("error")
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            return str(error["message"])
+    return text[:300]
 
 
 def _chat_logprobs(block: dict[str, Any] | None) -> list[TokenLogprob]:

@@ -21,19 +21,29 @@ class ServeOptions:
 
 def vllm_command(options: ServeOptions) -> list[str]:
     command = [
-        "vllm", "serve", options.model,
-        "--served-model-name", options.served_model_name,
-        "--host", options.host,
-        "--port", str(options.port),
+        "vllm",
+        "serve",
+        options.model,
+        "--served-model-name",
+        options.served_model_name,
+        "--host",
+        options.host,
+        "--port",
+        str(options.port),
         # Continuous batching: how many sequences the GPU works on at once; Redline's workers keep
         # REDLINE_CRITIC_MAX_IN_FLIGHT requests open to keep it fed.
-        "--max-num-seqs", str(options.max_num_seqs),
-        "--gpu-memory-utilization", str(options.gpu_memory_utilization),
-        "--tensor-parallel-size", str(options.tensor_parallel_size),
+        "--max-num-seqs",
+        str(options.max_num_seqs),
+        "--gpu-memory-utilization",
+        str(options.gpu_memory_utilization),
+        "--tensor-parallel-size",
+        str(options.tensor_parallel_size),
         # response_format with a JSON schema needs no flag: vLLM's structured-output decoding is on by default.
         # Critiqueability reads top_logprobs of the first token.
-        "--max-logprobs", str(options.max_logprobs),
-        "--generation-config", "vllm",
+        "--max-logprobs",
+        str(options.max_logprobs),
+        "--generation-config",
+        "vllm",
     ]
     if options.max_model_len:
         command += ["--max-model-len", str(options.max_model_len)]
