@@ -37,7 +37,9 @@ class CriticConfig(models.Model):
     name = models.CharField(max_length=200, unique=True)
     backend = models.CharField(max_length=16, choices=Backend.choices)
     base_url = models.CharField(
-        max_length=500, blank=True, validators=[validate_base_url],
+        max_length=500,
+        blank=True,
+        validators=[validate_base_url],
         help_text="The OpenAI-compatible endpoint, e.g. http://critic:8000/v1 (blank: REDLINE_CRITIC_BASE_URL).",
     )
     model = models.CharField(max_length=200, blank=True)
