@@ -14,7 +14,7 @@ from django.db import transaction
 
 from annotation.demo.code_items import demo_code_rows
 from annotation.importing import ImportResult, do_import
-from annotation.models import Role, User
+from annotation.models import Item, Role, User
 
 SUMMARIES_FILE = Path(__file__).with_name("summaries.jsonl")
 CODE_DATASET = "HumanEval code review (demo)"
@@ -28,10 +28,14 @@ DEMO_USERS: tuple[tuple[str, str], ...] = (
 )
 
 
+EXECUTION_CRITIC = "execution (runs the tests)"
+
+
 @dataclass
 class SeedReport:
     users_created: list[str]
     imports: list[ImportResult]
+    run_id: int | None = None
 
 
 def ensure_demo_users(password: str) -> list[str]:
@@ -52,7 +56,26 @@ def _jsonl(rows: Iterable[dict[str, Any]]) -> io.BytesIO:
     return io.BytesIO("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode("utf-8"))
 
 
-def seed_demo(*, password: str, code_items: int | None, seed: int = 2024) -> SeedReport:
+def start_demo_critiques(owner: User) -> int | None:
+    """Queue the execution critic over the demo code items, unless it has already run."""
+    from assist.models import Backend, CriticConfig, CritiqueRun
+    from assist.runs import do_create_run
+
+    critic, _ = CriticConfig.objects.get_or_create(
+        name=EXECUTION_CRITIC,
+        defaults={
+            "backend": Backend.EXECUTION,
+            "created_by": owner,
+            "description": "Runs each code item's tests in the sandbox; failures become comments.",
+        },
+    )
+    if CritiqueRun.objects.filter(critic=critic).exists():
+        return None
+    items = Item.objects.filter(dataset__name=CODE_DATASET, kind="code").exclude(tests="")
+    return do_create_run(critic, items, owner).pk
+
+
+def seed_demo(*, password: str, code_items: int | None, seed: int = 2024, critiques: bool = False) -> SeedReport:
     users = ensure_demo_users(password)
     owner = User.objects.get(username="researcher")
     code = do_import(
@@ -71,4 +94,5 @@ def seed_demo(*, password: str, code_items: int | None, seed: int = 2024) -> See
             user=owner,
             description="Short passages, questions and answers written for the demo; some answers carry planted flaws.",
         )
-    return SeedReport(users_created=users, imports=[code, summaries])
+    run_id = start_demo_critiques(owner) if critiques else None
+    return SeedReport(users_created=users, imports=[code, summaries], run_id=run_id)
