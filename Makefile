@@ -45,6 +45,7 @@ test: lint typecheck pytest
 bench: $(DEV_STAMP)
 	@scripts/ensure-services
 	$(TEST_ENV) $(PY) bench/import_items.py
+	$(TEST_ENV) $(PY) bench/critique_pipeline.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts .mypy_cache .ruff_cache .pytest_cache
