@@ -18,8 +18,9 @@ from models_service.errors import CriticError
 from models_service.execution import execution_critique
 from models_service.generate import GenerationSettings, critique_item, with_retries
 from models_service.prompts import ItemInput
+from models_service.reward import reward_score
 from models_service.sandbox import Limits
-from models_service.selection import FsbsSettings
+from models_service.selection import FsbsSettings, Rewarder
 
 log = logging.getLogger(__name__)
 ITEM_FIELDS = (
@@ -88,6 +89,21 @@ async def _drive_openai(critic: CriticConfig, rows: list[dict[str, Any]], writer
     settings_ = generation_settings(critic)
     semaphore = asyncio.Semaphore(max_in_flight(critic))
     attempts = settings.REDLINE_RUN_ATTEMPTS
+    sampling: dict[str, Any] = critic.sampling or {}
+    rewarder: Rewarder | None = None
+    reward_client: CriticClient | None = None
+    if sampling.get("reward_model"):
+        reward_client = CriticClient(
+            str(sampling.get("reward_base_url") or critic.base_url or settings.REDLINE_CRITIC_BASE_URL),
+            str(sampling["reward_model"]),
+            api_key=settings.REDLINE_CRITIC_API_KEY,
+            max_connections=max_in_flight(critic),
+        )
+        bound = reward_client
+
+        async def rewarder(item: ItemInput, text: str) -> float:
+            return await reward_score(bound, item, text)
+
     async with client_for(critic) as client:
 
         async def one(row: dict[str, Any]) -> None:
@@ -96,7 +112,9 @@ async def _drive_openai(critic: CriticConfig, rows: list[dict[str, Any]], writer
                     return
                 item = _input(row)
                 try:
-                    result, used = await with_retries(lambda: critique_item(client, item, settings_), attempts=attempts)
+                    result, used = await with_retries(
+                        lambda: critique_item(client, item, settings_, rewarder), attempts=attempts
+                    )
                     writer.put(Outcome(row["id"], row["item_id"], item.kind, result, attempts=used))
                 except CriticError as exc:
                     tries = attempts if exc.retryable else 1
@@ -105,7 +123,11 @@ async def _drive_openai(critic: CriticConfig, rows: list[dict[str, Any]], writer
                     log.exception("critique of item %s failed", row["item_id"])
                     writer.put(Outcome(row["id"], row["item_id"], item.kind, None, error=f"internal error: {exc!r}"))
 
-        await asyncio.gather(*(one(row) for row in rows))
+        try:
+            await asyncio.gather(*(one(row) for row in rows))
+        finally:
+            if reward_client is not None:
+                await reward_client.aclose()
 
 
 def _drive_execution(rows: list[dict[str, Any]], writer: ResultWriter) -> None:

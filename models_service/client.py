@@ -212,6 +212,11 @@ class CriticClient:
             choices, int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0), latency
         )
 
+    async def pooling(self, text: str) -> dict[str, Any]:
+        """vLLM's pooling endpoint (reward models); it lives beside /v1, not under it."""
+        root = self.base_url.removesuffix("/").removesuffix("/v1") + "/"
+        return await self._request("POST", "pooling", {"model": self.model, "input": text}, base=root)
+
     async def models(self) -> list[str]:
         data = await self._request("GET", "models", None)
         return [entry["id"] for entry in data.get("data", [])]
@@ -238,9 +243,11 @@ class CriticClient:
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         return await self._request("POST", path, body)
 
-    async def _request(self, method: str, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    async def _request(
+        self, method: str, path: str, body: dict[str, Any] | None, base: str | None = None
+    ) -> dict[str, Any]:
         try:
-            async with self._client().request(method, self.base_url + path, json=body) as response:
+            async with self._client().request(method, (base or self.base_url) + path, json=body) as response:
                 text = await response.text()
                 status = response.status
         except TimeoutError:

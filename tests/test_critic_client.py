@@ -244,3 +244,26 @@ def test_the_concurrency_limit_queues_requests_like_max_num_seqs(standin: Standi
     elapsed = run(go())
     assert standin.stats()["max_in_flight"] == 4
     assert elapsed >= 0.3
+
+
+def test_a_reward_model_supplies_rm_score_for_best_of_n(standin: StandinProcess) -> None:
+    from models_service.reward import reward_score
+
+    async def go() -> None:
+        async with client(standin) as c:
+
+            async def rewarder(item: ItemInput, text: str) -> float:
+                return await reward_score(c, item, text)
+
+            result = await critique_item(
+                c, CODE, GenerationSettings(strategy="best_of_n", n=5, seed=9), rewarder=rewarder
+            )
+        for sample in result.samples:
+            grounded = sum(1 for comment in sample.comments if comment.grounded and comment.quote in CODE.response)
+            assert sample.rm_score == pytest.approx(grounded - 0.5 * (len(sample.comments) - grounded))
+            assert sample.score == sample.rm_score
+        best = max(s.rm_score or 0 for s in result.samples)
+        assert result.samples[result.chosen].rm_score == best
+        assert standin.stats()["by_path"]["pooling"] == 5
+
+    run(go())

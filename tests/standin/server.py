@@ -16,6 +16,7 @@ import asyncio
 import itertools
 import json
 import random
+import re
 import time
 import uuid
 from dataclasses import asdict, dataclass, field, fields
@@ -69,6 +70,7 @@ class Standin:
         app.router.add_get("/v1/models", self.models)
         app.router.add_post("/v1/chat/completions", self.chat)
         app.router.add_post("/v1/completions", self.completions)
+        app.router.add_post("/pooling", self.pooling)
         app.router.add_get("/_stats", self.get_stats)
         app.router.add_post("/_config", self.set_config)
         return app
@@ -246,6 +248,34 @@ class Standin:
             "prompt_logprobs": None,
             "kv_transfer_params": None,
         }
+
+    async def pooling(self, request: web.Request) -> web.StreamResponse:
+        """A reward model: more grounded quotes and more comments score higher (deterministic)."""
+        body = await self._body(request)
+        if isinstance(body, web.Response):
+            return body
+        text = body.get("input")
+        if not isinstance(text, str):
+            return error(400, "input must be a string")
+        response = generator.extract_response(text)
+        critique = text.rpartition("Critique:")[2]
+        quotes = re.findall(r"^> (.+)$", critique, re.MULTILINE)
+        grounded = sum(1 for quote in quotes if quote.strip() and quote.strip() in response)
+        score = grounded - 0.5 * (len(quotes) - grounded)
+
+        async def respond(bad_output: bool) -> web.Response:
+            return web.json_response(
+                {
+                    "id": f"pool-{uuid.uuid4().hex}",
+                    "object": "list",
+                    "created": int(time.time()),
+                    "model": body["model"],
+                    "data": [{"index": 0, "object": "pooling", "data": [score]}],
+                    "usage": {"prompt_tokens": len(text) // 4, "total_tokens": len(text) // 4},
+                }
+            )
+
+        return await self._serve(request, "pooling", respond)
 
     async def completions(self, request: web.Request) -> web.StreamResponse:
         body = await self._body(request)
