@@ -16,8 +16,10 @@ from datetime import datetime
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
+from annotation.importing.bulk import insert_rows
 from assist.models import CriticConfig, Critique, CritiqueComment, CritiqueRun, CritiqueRunItem, RunItemStatus
 from assist.runs import refresh_counters
+from models_service.critique import CommentDraft
 from models_service.generate import ItemCritique
 
 FLUSH_EVERY_S = 0.25
@@ -114,7 +116,7 @@ class ResultWriter(threading.Thread):
         Critique.objects.filter(critic=self.critic, item_id__in=item_ids, chosen=True).update(chosen=False)
         by_length: dict[int, list[int]] = defaultdict(list)
         rows: list[Critique] = []
-        comments: list[tuple[int, list[CritiqueComment]]] = []
+        comments: list[tuple[int, list[dict[str, object]]]] = []
         for outcome in outcomes:
             result = outcome.result
             assert result is not None
@@ -146,24 +148,7 @@ class ResultWriter(threading.Thread):
                     )
                 )
                 comments.append(
-                    (
-                        len(rows) - 1,
-                        [
-                            CritiqueComment(
-                                position=position,
-                                quote=c.quote,
-                                comment=c.comment,
-                                severity=c.severity,
-                                category=c.category,
-                                grounded=c.grounded,
-                                start=c.anchor.start if c.anchor else None,
-                                end=c.anchor.end if c.anchor else None,
-                                line_start=c.anchor.line_start if c.anchor and outcome.kind == "code" else None,
-                                line_end=c.anchor.line_end if c.anchor and outcome.kind == "code" else None,
-                            )
-                            for position, c in enumerate(sample.comments)
-                        ],
-                    )
+                    (len(rows) - 1, [_comment_row(c, n, outcome.kind) for n, c in enumerate(sample.comments)])
                 )
         for length, ids in by_length.items():  # samples left over from an earlier, larger run
             Critique.objects.filter(critic=self.critic, item_id__in=ids, sample_index__gte=length).delete()
@@ -172,12 +157,27 @@ class ResultWriter(threading.Thread):
         )
         _ensure_pks(saved, self.critic)
         CritiqueComment.objects.filter(critique__in=[critique.pk for critique in saved]).delete()
-        fresh = []
-        for row_index, drafts in comments:
-            for draft in drafts:
-                draft.critique_id = saved[row_index].pk
-                fresh.append(draft)
-        CritiqueComment.objects.bulk_create(fresh)
+        insert_rows(
+            CritiqueComment,
+            [{"critique_id": saved[row_index].pk, **row} for row_index, drafted in comments for row in drafted],
+        )
+
+
+def _comment_row(comment: CommentDraft, position: int, kind: str) -> dict[str, object]:
+    anchor = comment.anchor
+    lines = anchor is not None and kind == "code"
+    return {
+        "position": position,
+        "quote": comment.quote,
+        "comment": comment.comment,
+        "severity": comment.severity,
+        "category": comment.category,
+        "grounded": anchor is not None,
+        "start": anchor.start if anchor else None,
+        "end": anchor.end if anchor else None,
+        "line_start": anchor.line_start if lines and anchor else None,
+        "line_end": anchor.line_end if lines and anchor else None,
+    }
 
 
 def _ensure_pks(saved: list[Critique], critic: CriticConfig) -> None:
