@@ -112,7 +112,9 @@ def make_items(count: int) -> int:
     return do_import(io.BytesIO(data), name="bench-critique-items", fmt="jsonl").dataset_id
 
 
-def run_once(critic_id: int, dataset_id: int, timeout: float) -> tuple[float, dict[str, int]]:
+def run_once(
+    critic_id: int, dataset_id: int, timeout: float, item_ids: list[int] | None = None
+) -> tuple[float, dict[str, int]]:
     from django.db.models import Count
 
     from annotation.models import Dataset
@@ -122,7 +124,8 @@ def run_once(critic_id: int, dataset_id: int, timeout: float) -> tuple[float, di
     critic = CriticConfig.objects.get(pk=critic_id)
     Critique.objects.filter(critic=critic).delete()
     started = time.perf_counter()
-    run = do_create_run(critic, Dataset.objects.get(pk=dataset_id).items.all(), None)
+    items = Dataset.objects.get(pk=dataset_id).items.all()
+    run = do_create_run(critic, items if item_ids is None else items.filter(pk__in=item_ids), None)
     deadline = started + timeout
     while time.perf_counter() < deadline:
         status = CritiqueRun.objects.filter(pk=run.pk).values_list("status", flat=True).get()
@@ -179,6 +182,17 @@ def main() -> None:
     worker = start_worker(queue, log)
     ideal = CONCURRENCY / LATENCY_S
     try:
+        # Warm the worker up (its first task pays for imports and connections), as a long-running worker is.
+        first = list(Dataset.objects.get(pk=dataset_id).items.order_by("id").values_list("pk", flat=True)[:20])
+        warm_critic = CriticConfig.objects.create(
+            name=f"bench-standin-warm-{port}",
+            backend="openai",
+            base_url=critic.base_url,
+            model="critic",
+            strategy="single",
+            sampling=critic.sampling,
+        )
+        run_once(warm_critic.pk, dataset_id, timeout=60, item_ids=first)
         cpu = psutil.Process(worker.pid)
         before = cpu.cpu_times()
         clean_s, clean = run_once(critic.pk, dataset_id, timeout=300)
@@ -187,6 +201,7 @@ def main() -> None:
         httpx.post(f"http://127.0.0.1:{port}/_config", json={"fault_rate": 0.2, "hang_s": 2.0})
         faulty_s, faulty = run_once(critic.pk, dataset_id, timeout=600)
     finally:
+        CriticConfig.objects.filter(name__startswith="bench-standin-warm").delete()
         os.killpg(worker.pid, signal.SIGTERM)
         standin.terminate()
         worker.wait(timeout=30)

@@ -88,8 +88,11 @@ def text_continuation(prompt: str, rng: random.Random, ungrounded_rate: float) -
     return "\n\n".join(paragraphs)
 
 
+TOKEN = re.compile(r"\s*\S+")
+
+
 def tokens_with_logprobs(text: str, rng: random.Random, top: int) -> list[dict[str, Any]]:
-    tokens = re.findall(r"\s*\S+", text) or [text]
+    tokens = TOKEN.findall(text) or [text]
     entries = []
     for token in tokens:
         logprob = -rng.random() * 1.5

@@ -206,12 +206,12 @@ class Standin:
                 text, entries = generator.yes_no(prompt, rng, top or 1)
             else:
                 text = generator.json_critique(prompt, rng, self.config.ungrounded_rate)
-                entries = generator.tokens_with_logprobs(text, rng, top)
+                entries = generator.tokens_with_logprobs(text, rng, top) if body.get("logprobs") else []
             finish = "stop"
             if bad_output:
                 text, finish = text[: max(1, len(text) // 3)], "length"
                 entries = entries[: max(1, len(entries) // 3)]
-            completion_tokens += len(entries)
+            completion_tokens += len(entries) or len(generator.TOKEN.findall(text))
             choices.append(
                 {
                     "index": index,
