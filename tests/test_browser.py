@@ -96,3 +96,39 @@ def test_a_contractor_lands_on_their_tasks(page: Page, live_server: LiveServer, 
     log_in(page, live_server, contractor.username)
     expect(page.get_by_role("heading", name="My tasks")).to_be_visible()
     expect(page.get_by_role("link", name="Datasets")).to_have_count(0)
+
+
+def test_a_researcher_starts_a_run_and_watches_it_finish(
+    page: Page, live_server: LiveServer, researcher: User, tmp_path: Path
+) -> None:
+    from assist.models import Backend, CriticConfig
+    from tests.factories import DatasetFactory, ItemFactory
+    from tests.standin.process import StandinProcess
+    from tests.workers import WorkerProcess
+
+    standin = StandinProcess("--latency-ms", "200", "--max-concurrency", "4")
+    worker = WorkerProcess(tmp_path)
+    try:
+        dataset = DatasetFactory.create(name="to critique")
+        for n in range(40):
+            ItemFactory.create(dataset=dataset, response=f"Answer number {n}. The cat sat on mat {n}.")
+        CriticConfig.objects.create(
+            name="stand-in critic",
+            backend=Backend.OPENAI,
+            base_url=standin.url,
+            model="critic",
+            sampling={"critiqueability": False},
+        )
+        log_in(page, live_server, researcher.username)
+        page.goto(f"{live_server.url}/datasets/{dataset.pk}/")
+        page.get_by_label("Critic").select_option(label="stand-in critic")
+        page.get_by_role("button", name="Generate critiques").click()
+        expect(page.locator("h1")).to_contain_text("stand-in critic")
+        expect(page.locator("#progress")).to_contain_text("Running", timeout=15_000)
+        page.screenshot(path=str(ARTIFACTS / "run-progress.png"), full_page=True)
+        expect(page.locator("#progress .badge")).to_have_text("Done", timeout=30_000)
+        expect(page.locator("#progress")).to_contain_text("100%")
+        page.screenshot(path=str(ARTIFACTS / "run-done.png"), full_page=True)
+    finally:
+        worker.stop()
+        standin.stop()
