@@ -14,6 +14,7 @@ from assist.models import Backend, CriticConfig, CritiqueRun, CritiqueRunItem, R
 from assist.runs import claim_run, refresh_counters
 from assist.writer import Outcome, ResultWriter
 from models_service.client import CriticClient, ServerDialect
+from models_service.dialect import detect_dialect
 from models_service.errors import CriticError
 from models_service.execution import execution_critique
 from models_service.generate import GenerationSettings, critique_item, with_retries
@@ -54,19 +55,24 @@ def generation_settings(critic: CriticConfig) -> GenerationSettings:
     )
 
 
+def configured_dialect(critic: CriticConfig) -> ServerDialect | None:
+    """The dialect the critic's settings pin down, or None to ask the server ("auto", the default)."""
+    sampling: dict[str, Any] = critic.sampling or {}
+    structured, supports_n = sampling.get("structured_output", "auto"), sampling.get("supports_n", "auto")
+    if structured == "auto" or supports_n == "auto":
+        return None
+    return ServerDialect(json_schema=str(structured), supports_n=bool(supports_n))
+
+
 def client_for(critic: CriticConfig) -> CriticClient:
     sampling: dict[str, Any] = critic.sampling or {}
-    dialect = ServerDialect(
-        json_schema=str(sampling.get("structured_output", "json_schema")),
-        supports_n=bool(sampling.get("supports_n", True)),
-    )
     return CriticClient(
         critic.base_url or settings.REDLINE_CRITIC_BASE_URL,
         critic.model or settings.REDLINE_CRITIC_MODEL,
         api_key=settings.REDLINE_CRITIC_API_KEY,
         timeout_s=float(sampling.get("timeout_s", settings.REDLINE_CRITIC_TIMEOUT_S)),
         max_connections=max_in_flight(critic),
-        dialect=dialect,
+        dialect=configured_dialect(critic),
     )
 
 
@@ -105,6 +111,22 @@ async def _drive_openai(critic: CriticConfig, rows: list[dict[str, Any]], writer
             return await reward_score(bound, item, text)
 
     async with client_for(critic) as client:
+        if configured_dialect(critic) is None:
+            try:
+                client.dialect, _ = await with_retries(lambda: detect_dialect(client), attempts=attempts)
+            except CriticError as exc:
+                for row in rows:
+                    writer.put(
+                        Outcome(
+                            row["id"],
+                            row["item_id"],
+                            row["item__kind"],
+                            None,
+                            error=f"cannot reach the critic: {exc.reason}",
+                            attempts=attempts,
+                        )
+                    )
+                return
 
         async def one(row: dict[str, Any]) -> None:
             async with semaphore:

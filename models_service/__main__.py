@@ -23,7 +23,19 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--max-model-len", type=int, default=8192)
     serve.add_argument("--tensor-parallel-size", type=int, default=1)
     serve.add_argument("--dry-run", action="store_true", help="only print the command")
+    cpu = commands.add_parser("serve-cpu", help="run SmolLM2-135M on the CPU with llama.cpp (weak; no GPU needed)")
+    cpu.add_argument("--port", type=int, default=8090)
+    cpu.add_argument("--n-ctx", type=int, default=4096)
     args = parser.parse_args(argv)
+
+    if args.command == "serve-cpu":
+        from models_service.cpu_server import CpuCriticUnavailable, supervise
+
+        try:
+            return supervise(args.port, n_ctx=args.n_ctx)
+        except CpuCriticUnavailable as exc:
+            print(f"Cannot start the CPU critic: {exc}", file=sys.stderr)
+            return 2
 
     options = ServeOptions(
         model=args.model,

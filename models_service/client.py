@@ -217,6 +217,9 @@ class CriticClient:
         root = self.base_url.removesuffix("/").removesuffix("/v1") + "/"
         return await self._request("POST", "pooling", {"model": self.model, "input": text}, base=root)
 
+    async def models_raw(self) -> dict[str, Any]:
+        return await self._request("GET", "models", None)
+
     async def models(self) -> list[str]:
         data = await self._request("GET", "models", None)
         return [entry["id"] for entry in data.get("data", [])]
