@@ -60,7 +60,8 @@ def _comment(item: ItemInput, quote: str, comment: str, severity: str, category:
 
 def parse_json_critique(raw: str, item: ItemInput) -> list[CommentDraft]:
     try:
-        data: Any = json.loads(raw)
+        # strict=False: small models under grammar-constrained decoding emit raw newlines inside strings.
+        data: Any = json.loads(raw, strict=False)
     except json.JSONDecodeError as exc:
         raise CritiqueFormatError(f"the critique is not valid JSON ({exc.msg} at char {exc.pos})", raw) from None
     if not isinstance(data, dict) or not isinstance(data.get("comments"), list):

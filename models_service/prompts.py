@@ -6,10 +6,11 @@ anchored; a quote that is not there is the hallucination signal.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
-PROMPT_VERSIONS = ("v1",)
+PROMPT_VERSIONS = ("v1", "v2")
 SEVERITIES = ("critical", "major", "minor")
 CATEGORIES = {
     "summary": ("accuracy", "coverage", "coherence", "other"),
@@ -91,10 +92,40 @@ def _task(item: ItemInput) -> str:
     )
 
 
+# v2 adds one worked example: small models (SmolLM2-135M) then copy words from the response into
+# "quote" instead of paraphrasing it, so some comments can be anchored at all.
+_EXAMPLES = {
+    "summary": (
+        "Tom has two cats. He feeds them fish every day.",
+        {
+            "quote": "He feeds them fish every day.",
+            "comment": "The passage says he feeds them once a week.",
+            "severity": "major",
+            "category": "accuracy",
+        },
+    ),
+    "code": (
+        "def add(a, b):\n    return a - b\n",
+        {"quote": "return a - b", "comment": "Subtracts instead of adding.", "severity": "critical", "category": "bug"},
+    ),
+}
+
+
+def _system(kind: str, version: str) -> str:
+    if version == "v1":
+        return _SYSTEM[kind]
+    response, comment = _EXAMPLES[kind]
+    example = json.dumps({"comments": [comment]})
+    return (
+        f"{_SYSTEM[kind]} Each quote must copy the exact words of the response.\n\n"
+        f"Example response:\n<example>\n{response}\n</example>\nExample critique:\n{example}"
+    )
+
+
 def critique_messages(item: ItemInput, version: str = "v1") -> list[dict[str, str]]:
     check_version(version)
     user = _task(item) + '\n\nReply with JSON: {"comments": [{"quote", "comment", "severity", "category"}]}.'
-    return [{"role": "system", "content": _SYSTEM[item.kind]}, {"role": "user", "content": user}]
+    return [{"role": "system", "content": _system(item.kind, version)}, {"role": "user", "content": user}]
 
 
 def discriminator_messages(item: ItemInput, version: str = "v1") -> list[dict[str, str]]:

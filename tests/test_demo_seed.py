@@ -101,3 +101,18 @@ def test_seed_demo_builds_the_datasets_and_is_idempotent(capsys: pytest.CaptureF
     assert (Dataset.objects.count(), Item.objects.count(), PlantedFlaw.objects.count(), User.objects.count()) == counts
     assert Critique.objects.count() == 0
     assert User.objects.get(username="researcher").check_password("redline-demo")
+
+
+@pytest.mark.django_db
+def test_seed_demo_queues_the_demo_critique_runs_once() -> None:
+    from assist.models import CriticConfig, CritiqueRun
+
+    call_command("seed_demo", "--code-items", "4", "--critiques", "--cpu-critic-url", "http://127.0.0.1:9999/v1")
+    call_command("seed_demo", "--code-items", "4", "--critiques")
+    runs = CritiqueRun.objects.select_related("critic").order_by("id")
+    assert [run.critic.backend for run in runs] == ["execution", "openai"]
+    cpu = CriticConfig.objects.get(backend="openai")
+    assert (cpu.base_url, cpu.model, cpu.prompt_version) == ("http://127.0.0.1:9999/v1", "smollm2-135m-instruct", "v2")
+    execution_run, cpu_run = runs
+    assert execution_run.total == Item.objects.filter(dataset__name=CODE_DATASET).count()
+    assert cpu_run.total == min(12, Item.objects.filter(dataset__name=CODE_DATASET).count()) + 12

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +29,15 @@ DEMO_USERS: tuple[tuple[str, str], ...] = (
 
 
 EXECUTION_CRITIC = "execution (runs the tests)"
+CPU_CRITIC = "smollm2-135m (CPU, llama.cpp)"
+CPU_CRITIC_ITEMS = 12  # per dataset: the 135M model writes a critique in a few seconds on a CPU
 
 
 @dataclass
 class SeedReport:
     users_created: list[str]
     imports: list[ImportResult]
-    run_id: int | None = None
+    run_ids: list[int] = field(default_factory=list)
 
 
 def ensure_demo_users(password: str) -> list[str]:
@@ -56,12 +58,13 @@ def _jsonl(rows: Iterable[dict[str, Any]]) -> io.BytesIO:
     return io.BytesIO("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode("utf-8"))
 
 
-def start_demo_critiques(owner: User) -> int | None:
-    """Queue the execution critic over the demo code items, unless it has already run."""
+def start_demo_critiques(owner: User, cpu_critic_url: str) -> list[int]:
+    """Queue the demo's critique runs once: the execution critic over the code items, and the
+    CPU model critic (see models_service.cpu_server) over a few items of each dataset."""
     from assist.models import Backend, CriticConfig, CritiqueRun
     from assist.runs import do_create_run
 
-    critic, _ = CriticConfig.objects.get_or_create(
+    execution, _ = CriticConfig.objects.get_or_create(
         name=EXECUTION_CRITIC,
         defaults={
             "backend": Backend.EXECUTION,
@@ -69,13 +72,43 @@ def start_demo_critiques(owner: User) -> int | None:
             "description": "Runs each code item's tests in the sandbox; failures become comments.",
         },
     )
-    if CritiqueRun.objects.filter(critic=critic).exists():
-        return None
-    items = Item.objects.filter(dataset__name=CODE_DATASET, kind="code").exclude(tests="")
-    return do_create_run(critic, items, owner).pk
+    cpu, _ = CriticConfig.objects.get_or_create(
+        name=CPU_CRITIC,
+        defaults={
+            "backend": Backend.OPENAI,
+            "base_url": cpu_critic_url,
+            "model": "smollm2-135m-instruct",
+            "prompt_version": "v2",
+            "strategy": "single",
+            "created_by": owner,
+            "sampling": {"max_tokens": 250, "temperature": 0.7, "seed": 1, "max_in_flight": 2, "timeout_s": 120},
+            "description": "SmolLM2-135M-Instruct on the CPU: a tiny model with weak critiques, so that the "
+            "demo has real model-written critiques without a GPU. Production uses vLLM.",
+        },
+    )
+    queued = []
+    code = Item.objects.filter(dataset__name=CODE_DATASET, kind="code").exclude(tests="")
+    if not CritiqueRun.objects.filter(critic=execution).exists():
+        queued.append(do_create_run(execution, code, owner).pk)
+    if not CritiqueRun.objects.filter(critic=cpu).exists():
+        few = [
+            *code.order_by("id").values_list("pk", flat=True)[:CPU_CRITIC_ITEMS],
+            *Item.objects.filter(dataset__name=SUMMARY_DATASET)
+            .order_by("id")
+            .values_list("pk", flat=True)[:CPU_CRITIC_ITEMS],
+        ]
+        queued.append(do_create_run(cpu, Item.objects.filter(pk__in=few), owner).pk)
+    return queued
 
 
-def seed_demo(*, password: str, code_items: int | None, seed: int = 2024, critiques: bool = False) -> SeedReport:
+def seed_demo(
+    *,
+    password: str,
+    code_items: int | None,
+    seed: int = 2024,
+    critiques: bool = False,
+    cpu_critic_url: str = "http://127.0.0.1:8090/v1",
+) -> SeedReport:
     users = ensure_demo_users(password)
     owner = User.objects.get(username="researcher")
     code = do_import(
@@ -94,5 +127,5 @@ def seed_demo(*, password: str, code_items: int | None, seed: int = 2024, critiq
             user=owner,
             description="Short passages, questions and answers written for the demo; some answers carry planted flaws.",
         )
-    run_id = start_demo_critiques(owner) if critiques else None
-    return SeedReport(users_created=users, imports=[code, summaries], run_id=run_id)
+    runs = start_demo_critiques(owner, cpu_critic_url) if critiques else []
+    return SeedReport(users_created=users, imports=[code, summaries], run_ids=runs)

@@ -19,22 +19,28 @@ class Command(BaseCommand):
         parser.add_argument(
             "--critiques",
             action="store_true",
-            help="Queue the execution critic over the code items (once) for the worker to run.",
+            help="Queue the demo critique runs (execution critic, CPU model critic) once.",
+        )
+        parser.add_argument(
+            "--cpu-critic-url",
+            default="http://127.0.0.1:8090/v1",
+            help="Where `python -m models_service serve-cpu` listens.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         password = os.environ.get("REDLINE_DEMO_PASSWORD", "redline-demo")
         report = seed_demo(
-            password=password, code_items=options["code_items"], seed=options["seed"], critiques=options["critiques"]
+            password=password,
+            code_items=options["code_items"],
+            seed=options["seed"],
+            critiques=options["critiques"],
+            cpu_critic_url=options["cpu_critic_url"],
         )
         for result in report.imports:
             self.stdout.write(result.summary())
-        if report.run_id is not None:
-            self.stdout.write(f"Queued critique run {report.run_id} (execution critic) for the worker.")
+        for run_id in report.run_ids:
+            self.stdout.write(f"Queued critique run {run_id} for the worker.")
         if report.users_created:
             self.stdout.write(f"Created demo users: {', '.join(report.users_created)}")
-        self.stdout.write(
-            "Demo logins (password: {}): {}".format(
-                password, ", ".join(f"{name} ({role})" for name, role in DEMO_USERS)
-            )
-        )
+        logins = ", ".join(f"{name} ({role})" for name, role in DEMO_USERS)
+        self.stdout.write(f"Demo logins (password: {password}): {logins}")
