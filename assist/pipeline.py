@@ -170,10 +170,7 @@ def _drive_execution(rows: list[dict[str, Any]], writer: ResultWriter) -> None:
         list(pool.map(one, rows))
 
 
-def execute_run(run_id: int, worker: str) -> str:
-    """Claim the run and critique every pending item. Safe to call again: done items are skipped."""
-    if not claim_run(run_id, worker):
-        return "not claimed: another worker holds it, or it is finished"
+def _work(run_id: int) -> None:
     run = CritiqueRun.objects.select_related("critic").get(pk=run_id)
     rows = list(
         CritiqueRunItem.objects.filter(run=run, status=RunItemStatus.PENDING).order_by("id").values("id", *ITEM_FIELDS)
@@ -187,8 +184,22 @@ def execute_run(run_id: int, worker: str) -> str:
             asyncio.run(_drive_openai(run.critic, rows, writer))
     finally:
         writer.close()
+
+
+def execute_run(run_id: int, worker: str) -> str:
+    """Claim the run and critique every pending item. Safe to call again: done items are skipped."""
+    if not claim_run(run_id, worker):
+        return "not claimed: another worker holds it, or it is finished"
+    try:
+        _work(run_id)
+    except BaseException:
+        # Let the retry (or another worker) claim it at once instead of waiting for the heartbeat to go stale.
+        CritiqueRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, worker=worker).update(
+            status=RunStatus.QUEUED, heartbeat_at=None
+        )
+        raise
     refresh_counters(run_id)
-    run.refresh_from_db()
+    run = CritiqueRun.objects.get(pk=run_id)
     final = RunStatus.CANCELLED if run.cancel_requested else RunStatus.DONE
     CritiqueRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(status=final, finished_at=timezone.now())
     return f"{final}: {run.done} done, {run.failed} failed of {run.total}"

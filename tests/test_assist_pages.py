@@ -164,3 +164,24 @@ def test_serve_prints_the_vllm_command() -> None:
     assert line.startswith("vllm serve Qwen/Qwen2.5-7B-Instruct --served-model-name critic")
     assert "--max-num-seqs 128" in line and "--gpu-memory-utilization 0.9" in line
     assert "--max-logprobs 20" in line
+
+
+def test_a_run_whose_task_fails_after_claiming_goes_back_to_the_queue(
+    critic: CriticConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    from assist import pipeline
+
+    run = CritiqueRun.objects.create(critic=critic, total=0)
+
+    def broken(run_id: int) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(pipeline, "_work", broken)
+    with pytest.raises(OperationalError):
+        pipeline.execute_run(run.pk, "w1")
+    run.refresh_from_db()
+    assert (run.status, run.heartbeat_at) == (RunStatus.QUEUED, None)
+    monkeypatch.undo()
+    assert pipeline.execute_run(run.pk, "w2").startswith("done")
