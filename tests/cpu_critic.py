@@ -12,8 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT
 from tests.standin.process import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SERVED_NAME = "smollm2-135m-instruct"
 

@@ -6,11 +6,12 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.conftest import ROOT
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def free_port() -> int:
