@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from annotation.importing.bulk import insert_rows
 from assist.models import CriticConfig, Critique, CritiqueComment, CritiqueRun, CritiqueRunItem, RunItemStatus
+from assist.rows import comment_row
 from assist.runs import refresh_counters
-from models_service.critique import CommentDraft
 from models_service.generate import ItemCritique
 
 FLUSH_EVERY_S = 0.25
@@ -148,7 +148,7 @@ class ResultWriter(threading.Thread):
                     )
                 )
                 comments.append(
-                    (len(rows) - 1, [_comment_row(c, n, outcome.kind) for n, c in enumerate(sample.comments)])
+                    (len(rows) - 1, [comment_row(c, n, outcome.kind) for n, c in enumerate(sample.comments)])
                 )
         for length, ids in by_length.items():  # samples left over from an earlier, larger run
             Critique.objects.filter(critic=self.critic, item_id__in=ids, sample_index__gte=length).delete()
@@ -161,23 +161,6 @@ class ResultWriter(threading.Thread):
             CritiqueComment,
             [{"critique_id": saved[row_index].pk, **row} for row_index, drafted in comments for row in drafted],
         )
-
-
-def _comment_row(comment: CommentDraft, position: int, kind: str) -> dict[str, object]:
-    anchor = comment.anchor
-    lines = anchor is not None and kind == "code"
-    return {
-        "position": position,
-        "quote": comment.quote,
-        "comment": comment.comment,
-        "severity": comment.severity,
-        "category": comment.category,
-        "grounded": anchor is not None,
-        "start": anchor.start if anchor else None,
-        "end": anchor.end if anchor else None,
-        "line_start": anchor.line_start if lines and anchor else None,
-        "line_end": anchor.line_end if lines and anchor else None,
-    }
 
 
 def _ensure_pks(saved: list[Critique], critic: CriticConfig) -> None:

@@ -10,10 +10,12 @@ from typing import Any
 from django.utils import timezone
 
 from annotation.importing.bulk import insert_rows
-from annotation.importing.records import ParsedItem
+from annotation.importing.records import ParsedComment, ParsedItem
 from annotation.models import Dataset, Item, PlantedFlaw, content_hash
 from assist.models import Backend, CriticConfig, Critique, CritiqueComment
+from assist.rows import comment_row
 from models_service.anchoring import anchor_quote
+from models_service.critique import CommentDraft
 
 BATCH_SIZE = 5000
 
@@ -130,22 +132,10 @@ def _flaw_row(item_id: int, flaw: Any) -> dict[str, Any]:
     }
 
 
-def _comment_row(critique_id: int, position: int, parsed: ParsedItem, comment: Any) -> dict[str, Any]:
+def _comment_row(critique_id: int, position: int, parsed: ParsedItem, comment: ParsedComment) -> dict[str, object]:
     anchor = anchor_quote(parsed.response, comment.quote) if comment.quote else None
-    lines = anchor is not None and parsed.kind == "code"
-    return {
-        "critique_id": critique_id,
-        "position": position,
-        "quote": comment.quote,
-        "comment": comment.comment,
-        "severity": comment.severity,
-        "category": comment.category,
-        "grounded": anchor is not None,
-        "start": anchor.start if anchor else None,
-        "end": anchor.end if anchor else None,
-        "line_start": anchor.line_start if lines and anchor else None,
-        "line_end": anchor.line_end if lines and anchor else None,
-    }
+    draft = CommentDraft(comment.quote, comment.comment, comment.severity, comment.category, anchor)
+    return {"critique_id": critique_id, **comment_row(draft, position, parsed.kind)}
 
 
 def item_digest(parsed: ParsedItem) -> str:
