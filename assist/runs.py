@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from annotation.importing.bulk import insert_rows
 from annotation.models import Item, User
 from assist.models import Backend, CriticConfig, CritiqueRun, CritiqueRunItem, RunItemStatus, RunStatus
 
@@ -43,8 +44,20 @@ def do_create_run(critic: CriticConfig, items: QuerySet[Item], user: User | None
     with transaction.atomic():
         run = CritiqueRun.objects.create(critic=critic, created_by=user)
         item_ids = list(items.order_by("id").values_list("id", flat=True))
-        CritiqueRunItem.objects.bulk_create(
-            [CritiqueRunItem(run=run, item_id=item_id) for item_id in item_ids], batch_size=5000
+        now = timezone.now()
+        insert_rows(
+            CritiqueRunItem,
+            [
+                {
+                    "run_id": run.pk,
+                    "item_id": item_id,
+                    "status": RunItemStatus.PENDING,
+                    "attempts": 0,
+                    "error": "",
+                    "updated_at": now,
+                }
+                for item_id in item_ids
+            ],
         )
         run.total = len(item_ids)
         run.save(update_fields=("total",))
