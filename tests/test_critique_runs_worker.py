@@ -206,3 +206,24 @@ def test_contractor_pages_never_call_the_critic(
     researcher_client.post("/runs/new/", {"critic": critic.pk, "dataset": dataset.pk})
     assert standin.stats()["requests"] == before
     assert CritiqueRun.objects.filter(critic=critic).count() == 1
+
+
+def test_an_fsbs_run_stores_every_candidate_and_chooses_one(
+    standin: StandinProcess, start_worker: Callable[[], WorkerProcess]
+) -> None:
+    dataset = make_items(4)
+    critic = critic_for(standin)
+    critic.strategy = "fsbs"
+    critic.length_modifier = 1.0
+    critic.save(update_fields=("strategy", "length_modifier"))
+    start_worker()
+    run = wait_until_finished(do_create_run(critic, dataset.items.all(), None))
+    assert (run.done, run.failed) == (4, 0)
+    for item in dataset.items.all():
+        samples = Critique.objects.filter(critic=critic, item=item)
+        assert samples.count() == 28
+        chosen = samples.get(chosen=True)
+        assert chosen.score == max(s.score for s in samples if s.score is not None)
+        assert chosen.text.startswith("> ")
+    assert standin.stats()["by_path"]["completions"] == 4 * 7
+    assert_no_duplicates(critic)

@@ -129,6 +129,8 @@ class Standin:
     async def _serve(self, request: web.Request, path: str, respond: Any) -> web.StreamResponse:
         self.stats.requests += 1
         self.stats.by_path[path] = self.stats.by_path.get(path, 0) + 1
+        # Like vLLM's --max-num-seqs, the limit covers generation (the latency); a sequence's slot is
+        # free again once it is generated, while the HTTP response is still being written.
         async with self.semaphore:
             self.stats.in_flight += 1
             self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
@@ -141,9 +143,9 @@ class Standin:
                     await asyncio.sleep(self.config.hang_s)
                 elif delay:
                     await asyncio.sleep(delay)
-                return await self._faulty(request, fault, respond)
             finally:
                 self.stats.in_flight -= 1
+        return await self._faulty(request, fault, respond)
 
     def _pick_fault(self) -> str | None:
         if self.config.fault_rate and self.fault_rng.random() < self.config.fault_rate:
