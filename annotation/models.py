@@ -131,3 +131,34 @@ class PlantedFlaw(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_severity_display()} {self.category} flaw in item {self.item_id}"
+
+
+from annotation.study_models import (  # noqa: E402 - models split across files; Django finds them here
+    Arm,
+    ArmKind,
+    Assignment,
+    AssignmentStatus,
+    Design,
+    Enrollment,
+    Study,
+    StudyItem,
+    StudyStatus,
+)
+
+__all__ = [
+    "Arm",
+    "ArmKind",
+    "Assignment",
+    "AssignmentStatus",
+    "Dataset",
+    "Design",
+    "Enrollment",
+    "Item",
+    "PlantedFlaw",
+    "Role",
+    "Study",
+    "StudyItem",
+    "StudyStatus",
+    "User",
+    "content_hash",
+]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -66,3 +67,9 @@ def contractor_client(contractor: User) -> Client:
 @pytest.fixture
 def admin_client_(admin_user: User) -> Client:
     return client_for(admin_user)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """Personas are created in every test; a slow hasher would dominate the suite's run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
