@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from annotation.models import Dataset, Item, PlantedFlaw, User
+from annotation.models import Arm, Assignment, Dataset, Enrollment, Item, PlantedFlaw, Study, StudyItem, User
 
 admin.site.register(User, UserAdmin)
 admin.site.site_header = "Redline administration"
@@ -33,3 +33,27 @@ class PlantedFlawAdmin(admin.ModelAdmin[PlantedFlaw]):
     list_display = ("id", "item", "severity", "category", "origin", "line_start", "line_end")
     list_filter = ("severity", "category", "origin")
     raw_id_fields = ("item",)
+
+
+class ArmInline(admin.TabularInline[Arm, Study]):
+    model = Arm
+    extra = 0
+
+
+@admin.register(Study)
+class StudyAdmin(admin.ModelAdmin[Study]):
+    list_display = ("name", "owner", "design", "reviews_per_item", "status", "created_at")
+    list_filter = ("status", "design")
+    inlines = (ArmInline,)
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin[Assignment]):
+    list_display = ("id", "study", "item", "arm", "contractor", "order", "status", "active_seconds")
+    list_filter = ("status", "study")
+    raw_id_fields = ("item", "contractor")
+
+
+admin.site.register(Arm)
+admin.site.register(StudyItem)
+admin.site.register(Enrollment)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from assist.models import CriticConfig, Critique, CritiqueComment
+from assist.models import CriticConfig, Critique, CritiqueComment, CritiqueRun, CritiqueRunItem
 
 
 @admin.register(CriticConfig)
@@ -30,3 +30,12 @@ class CritiqueCommentAdmin(admin.ModelAdmin[CritiqueComment]):
     list_display = ("id", "critique", "position", "grounded", "severity", "category")
     list_filter = ("grounded", "severity", "category")
     raw_id_fields = ("critique",)
+
+
+@admin.register(CritiqueRun)
+class CritiqueRunAdmin(admin.ModelAdmin[CritiqueRun]):
+    list_display = ("id", "critic", "status", "total", "done", "failed", "worker", "created_at")
+    list_filter = ("status",)
+
+
+admin.site.register(CritiqueRunItem)
