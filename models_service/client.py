@@ -11,6 +11,7 @@ import asyncio
 import json
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,24 +139,7 @@ class CriticClient:
                 json_schema=json_schema,
                 schema_name=schema_name,
             )
-        started = time.perf_counter()
-        data = await self._post("chat/completions", body)
-        latency = time.perf_counter() - started
-        try:
-            choices = [
-                Choice(
-                    text=choice["message"].get("content") or "",
-                    finish_reason=choice.get("finish_reason"),
-                    logprobs=_chat_logprobs(choice.get("logprobs")),
-                )
-                for choice in sorted(data["choices"], key=lambda c: c.get("index", 0))
-            ]
-            usage = data.get("usage") or {}
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise CriticError(f"unexpected response shape: {exc!r}", retryable=True) from None
-        return Completion(
-            choices, int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0), latency
-        )
+        return await self._completion("chat/completions", body, _chat_choice)
 
     async def complete(
         self,
@@ -193,18 +177,16 @@ class CriticClient:
                 logprobs=logprobs,
                 stop=stop,
             )
+        return await self._completion("completions", body, _completion_choice)
+
+    async def _completion(
+        self, path: str, body: dict[str, Any], to_choice: Callable[[dict[str, Any]], Choice]
+    ) -> Completion:
         started = time.perf_counter()
-        data = await self._post("completions", body)
+        data = await self._post(path, body)
         latency = time.perf_counter() - started
         try:
-            choices = [
-                Choice(
-                    text=choice.get("text") or "",
-                    finish_reason=choice.get("finish_reason"),
-                    logprobs=_completion_logprobs(choice.get("logprobs")),
-                )
-                for choice in sorted(data["choices"], key=lambda c: c.get("index", 0))
-            ]
+            choices = [to_choice(choice) for choice in sorted(data["choices"], key=lambda c: c.get("index", 0))]
             usage = data.get("usage") or {}
         except (KeyError, TypeError, AttributeError) as exc:
             raise CriticError(f"unexpected response shape: {exc!r}", retryable=True) from None
@@ -286,6 +268,22 @@ def _error_detail(text: str) -> str:
         if isinstance(error, dict) and isinstance(error.get("message"), str):
             return str(error["message"])
     return text[:300]
+
+
+def _chat_choice(choice: dict[str, Any]) -> Choice:
+    return Choice(
+        text=choice["message"].get("content") or "",
+        finish_reason=choice.get("finish_reason"),
+        logprobs=_chat_logprobs(choice.get("logprobs")),
+    )
+
+
+def _completion_choice(choice: dict[str, Any]) -> Choice:
+    return Choice(
+        text=choice.get("text") or "",
+        finish_reason=choice.get("finish_reason"),
+        logprobs=_completion_logprobs(choice.get("logprobs")),
+    )
 
 
 def _chat_logprobs(block: dict[str, Any] | None) -> list[TokenLogprob]:
