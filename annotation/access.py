@@ -7,13 +7,14 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from annotation.models import Dataset, Item, User
+from annotation.models import Assignment, Dataset, Item, Review, Study, User
 
 
 def request_user(request: HttpRequest) -> User:
@@ -47,6 +48,76 @@ def get_item_for_researcher(request: HttpRequest, pk: int) -> Item:
     if not request_user(request).is_researcher:
         raise PermissionDenied
     return get_object_or_404(Item.objects.select_related("dataset"), pk=pk)
+
+
+def contractor_required[V: Callable[..., HttpResponse]](view: V) -> V:
+    """Logged in and a contractor; anyone else gets 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request_user(request).is_contractor:
+            raise PermissionDenied("Only contractors review tasks.")
+        response: HttpResponse = view(request, *args, **kwargs)
+        return response
+
+    return wrapper  # type: ignore[return-value]  # same signature, checked by wraps
+
+
+def studies_for(user: User) -> QuerySet[Study]:
+    """Researchers see their own studies; admins see all; nobody else sees any."""
+    if user.is_admin_role:
+        return Study.objects.all()
+    if user.is_researcher:
+        return Study.objects.filter(owner=user)
+    return Study.objects.none()
+
+
+def get_study_for_researcher(request: HttpRequest, pk: int) -> Study:
+    """Another researcher's study is a 404: its existence is not theirs to know."""
+    user = request_user(request)
+    if not user.is_researcher:
+        raise PermissionDenied
+    return get_object_or_404(studies_for(user).select_related("owner"), pk=pk)
+
+
+def get_review_for_researcher(request: HttpRequest, pk: int) -> Review:
+    user = request_user(request)
+    if not user.is_researcher:
+        raise PermissionDenied
+    review = get_object_or_404(
+        Review.objects.select_related(
+            "assignment__study", "assignment__item", "assignment__arm__critic", "assignment__contractor"
+        ),
+        pk=pk,
+    )
+    if not studies_for(user).filter(pk=review.assignment.study_id).exists():
+        raise Http404
+    return review
+
+
+def assignments_for(user: User) -> QuerySet[Assignment]:
+    """A contractor's own assignments; nobody else's, whatever their role."""
+    return Assignment.objects.filter(contractor=user)
+
+
+def get_assignment_for_contractor(request: HttpRequest, pk: int) -> Assignment:
+    """Only the contractor it is assigned to may open a task; for everyone else it does not exist."""
+    user = request_user(request)
+    if not user.is_contractor:
+        raise PermissionDenied
+    return get_object_or_404(
+        assignments_for(user).select_related("study", "item", "arm"),
+        pk=pk,
+    )
+
+
+class IsContractor(BasePermission):
+    message = "Only contractors may use this endpoint."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        return isinstance(user, User) and user.is_contractor
 
 
 class IsResearcher(BasePermission):

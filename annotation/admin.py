@@ -3,7 +3,20 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from annotation.models import Arm, Assignment, Dataset, Enrollment, Item, PlantedFlaw, Study, StudyItem, User
+from annotation.models import (
+    Arm,
+    Assignment,
+    CommentJudgement,
+    Dataset,
+    Enrollment,
+    FlawReport,
+    Item,
+    PlantedFlaw,
+    Review,
+    Study,
+    StudyItem,
+    User,
+)
 
 admin.site.register(User, UserAdmin)
 admin.site.site_header = "Redline administration"
@@ -57,3 +70,22 @@ class AssignmentAdmin(admin.ModelAdmin[Assignment]):
 admin.site.register(Arm)
 admin.site.register(StudyItem)
 admin.site.register(Enrollment)
+
+
+class FlawReportInline(admin.TabularInline[FlawReport, Review]):
+    model = FlawReport
+    extra = 0
+
+
+class CommentJudgementInline(admin.TabularInline[CommentJudgement, Review]):
+    model = CommentJudgement
+    extra = 0
+    raw_id_fields = ("comment",)
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin[Review]):
+    list_display = ("id", "assignment", "status", "rating", "submitted_at")
+    list_filter = ("status",)
+    raw_id_fields = ("assignment", "critique")
+    inlines = (FlawReportInline, CommentJudgementInline)

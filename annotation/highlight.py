@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.utils.safestring import SafeString, mark_safe
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -21,3 +23,20 @@ def highlighted_lines(code: str, language: str) -> list[SafeString]:
     expected = len(code.splitlines()) or 1
     lines = lines[:expected] + [""] * (expected - len(lines))
     return [mark_safe(line) for line in lines]  # noqa: S308 - Pygments output is escaped
+
+
+@dataclass(frozen=True, slots=True)
+class CodeLine:
+    number: int
+    offset: int
+    html: SafeString
+
+
+def numbered_lines(code: str, language: str) -> list[CodeLine]:
+    """Highlighted lines with their 1-based number and the character offset where each starts."""
+    offsets, position = [], 0
+    for raw in code.splitlines(keepends=True) or [""]:
+        offsets.append(position)
+        position += len(raw)
+    html = highlighted_lines(code, language)
+    return [CodeLine(number, offset, line) for number, (offset, line) in enumerate(zip(offsets, html, strict=True), 1)]

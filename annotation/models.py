@@ -133,6 +133,13 @@ class PlantedFlaw(models.Model):
         return f"{self.get_severity_display()} {self.category} flaw in item {self.item_id}"
 
 
+from annotation.review_models import (  # noqa: E402
+    CommentAction,
+    CommentJudgement,
+    FlawReport,
+    Review,
+    ReviewStatus,
+)
 from annotation.study_models import (  # noqa: E402 - models split across files; Django finds them here
     Arm,
     ArmKind,
@@ -150,11 +157,16 @@ __all__ = [
     "ArmKind",
     "Assignment",
     "AssignmentStatus",
+    "CommentAction",
+    "CommentJudgement",
     "Dataset",
     "Design",
     "Enrollment",
+    "FlawReport",
     "Item",
     "PlantedFlaw",
+    "Review",
+    "ReviewStatus",
     "Role",
     "Study",
     "StudyItem",

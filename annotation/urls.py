@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from annotation import views
+from annotation import study_views, task_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,4 +10,26 @@ urlpatterns = [
     path("datasets/import/", views.dataset_import, name="dataset-import"),
     path("datasets/<int:pk>/", views.dataset_detail, name="dataset-detail"),
     path("items/<int:pk>/", views.item_detail, name="item-detail"),
+    path("tasks/", task_views.queue, name="queue"),
+    path("tasks/next/", task_views.next_task, name="task-next"),
+    path("tasks/<int:pk>/", task_views.task, name="task"),
+    path("tasks/<int:pk>/flaws/", task_views.add_flaw, name="task-flaw-add"),
+    path("tasks/<int:pk>/flaws/<int:flaw_pk>/", task_views.edit_flaw, name="task-flaw-edit"),
+    path("tasks/<int:pk>/flaws/<int:flaw_pk>/delete/", task_views.delete_flaw, name="task-flaw-delete"),
+    path("tasks/<int:pk>/comments/<int:judgement_pk>/", task_views.judge_comment, name="task-judge"),
+    path("tasks/<int:pk>/draft/", task_views.save_draft, name="task-draft"),
+    path("tasks/<int:pk>/submit/", task_views.submit, name="task-submit"),
+    path("tasks/<int:pk>/time/", task_views.active_time, name="task-time"),
+    path("studies/", study_views.study_list, name="study-list"),
+    path("studies/new/", study_views.study_create, name="study-new"),
+    path("studies/<int:pk>/", study_views.study_detail, name="study-detail"),
+    path("studies/<int:pk>/progress/", study_views.study_progress, name="study-progress"),
+    path("studies/<int:pk>/enrol/", study_views.study_enrol, name="study-enrol"),
+    path("studies/<int:pk>/ready/", study_views.study_ready, name="study-ready"),
+    path("studies/<int:pk>/launch/", study_views.study_launch, name="study-launch"),
+    path("studies/<int:pk>/close/", study_views.study_close, name="study-close"),
+    path("studies/<int:pk>/critiques/", study_views.study_generate_critiques, name="study-critiques"),
+    path("studies/<int:pk>/release/", study_views.study_release, name="study-release"),
+    path("studies/<int:pk>/reviews/", study_views.study_reviews, name="study-reviews"),
+    path("reviews/<int:pk>/", study_views.review_detail, name="review-detail"),
 ]

@@ -22,6 +22,8 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     if user.is_researcher:
         return redirect("dataset-list")
+    if user.is_contractor:
+        return redirect("queue")
     return render(request, "annotation/contractor_home.html")
 
 

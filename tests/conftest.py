@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from annotation.models import Role, User
+from tests.browser import browser, page  # noqa: F401 - fixtures for the browser tests
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent

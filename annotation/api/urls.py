@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from rest_framework.routers import DefaultRouter
 
+from annotation.api.studies import StudyViewSet, TaskViewSet
 from annotation.api.views import DatasetViewSet, ItemViewSet
 
 router = DefaultRouter()
 router.register("datasets", DatasetViewSet, basename="api-dataset")
 router.register("items", ItemViewSet, basename="api-item")
+router.register("studies", StudyViewSet, basename="api-study")
+router.register("tasks", TaskViewSet, basename="api-task")
 
 urlpatterns = router.urls

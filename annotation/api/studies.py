@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from annotation.access import IsContractor, IsResearcher, assignments_for, studies_for
+from annotation.api.study_serializers import (
+    EnrolSerializer,
+    LaunchRefusedSerializer,
+    ProgressSerializer,
+    StudyCreateSerializer,
+    StudySerializer,
+    TaskDetailSerializer,
+    TaskSerializer,
+)
+from annotation.dashboard import arm_progress, contractor_figures, released_pool
+from annotation.models import Assignment, Study, User
+from annotation.reviewing import open_review
+from annotation.studies import StudyRefused, check_launch, check_missing_critiques, claim_next, do_launch
+from annotation.study_setup import do_close, do_create_study, do_enrol
+
+
+def _user(request: Request) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+class StudyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Study]):
+    """Studies: researchers see and change their own, admins all."""
+
+    serializer_class = StudySerializer
+    permission_classes = (IsResearcher,)
+
+    def get_queryset(self) -> QuerySet[Study]:
+        return studies_for(_user(self.request)).select_related("owner").prefetch_related("arms", "contractors")
+
+    @extend_schema(request=StudyCreateSerializer, responses={201: StudySerializer})
+    def create(self, request: Request, *args: object, **kwargs: object) -> Response:
+        form = StudyCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            study = do_create_study(form.spec(), _user(request))
+        except StudyRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(StudySerializer(study).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=EnrolSerializer, responses={200: StudySerializer})
+    @action(detail=True, methods=["post"])
+    def enrol(self, request: Request, pk: str) -> Response:
+        study = self.get_object()
+        form = EnrolSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            do_enrol(study, form.validated_data["contractors"])
+        except StudyRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(StudySerializer(self.get_object()).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: StudySerializer,
+            409: OpenApiResponse(LaunchRefusedSerializer, description="Launch refused; what stands in the way."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def launch(self, request: Request, pk: str) -> Response:
+        """Create the balanced assignments and start handing out tasks; refused while critiques are missing."""
+        study = self.get_object()
+        try:
+            do_launch(study)
+        except StudyRefused as exc:
+            body = {
+                "detail": str(exc),
+                "problems": check_launch(study),
+                "missing_critiques": {m.arm.name: len(m.item_ids) for m in check_missing_critiques(study)},
+            }
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        return Response(StudySerializer(self.get_object()).data)
+
+    @extend_schema(request=None, responses={200: StudySerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str) -> Response:
+        study = self.get_object()
+        try:
+            do_close(study)
+        except StudyRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(StudySerializer(self.get_object()).data)
+
+    @extend_schema(request=None, responses={200: {"type": "object", "properties": {"runs": {"type": "array"}}}})
+    @action(detail=True, methods=["post"], url_path="generate-critiques")
+    def generate_critiques(self, request: Request, pk: str) -> Response:
+        """Start the critique runs that fill every missing chosen critique of the assisted arms."""
+        from assist.interface import RunRefused, start_run_for_items
+
+        study = self.get_object()
+        runs, refused = [], []
+        for missing in check_missing_critiques(study):
+            assert missing.arm.critic_id is not None
+            try:
+                runs.append(start_run_for_items(missing.arm.critic_id, missing.item_ids, _user(request)))
+            except RunRefused as exc:
+                refused.append(str(exc))
+        return Response({"runs": runs, "refused": refused}, status=status.HTTP_409_CONFLICT if refused else 200)
+
+    @extend_schema(responses=ProgressSerializer)
+    @action(detail=True, methods=["get"])
+    def progress(self, request: Request, pk: str) -> Response:
+        study = self.get_object()
+        body = {
+            "status": study.status,
+            "arms": arm_progress(study),
+            "contractors": contractor_figures(study),
+            "released": released_pool(study),
+        }
+        return Response(ProgressSerializer(body).data)
+
+
+class TaskViewSet(viewsets.ReadOnlyModelViewSet[Assignment]):
+    """A contractor's own tasks. AI comments appear only in tasks of an assisted arm."""
+
+    permission_classes = (IsContractor,)
+
+    def get_queryset(self) -> QuerySet[Assignment]:
+        return assignments_for(_user(self.request)).select_related("study", "item", "arm").order_by("study_id", "order")
+
+    def get_serializer_class(self) -> type[TaskSerializer]:
+        return TaskDetailSerializer if self.action == "retrieve" else TaskSerializer
+
+    def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
+        assignment = self.get_object()
+        open_review(assignment)
+        return Response(TaskDetailSerializer(assignment).data)
+
+    @extend_schema(request=None, responses={200: TaskDetailSerializer, 204: None})
+    @action(detail=False, methods=["post"])
+    def next(self, request: Request) -> Response:
+        """Claim the next task (the unfinished one first). 204 when there is none."""
+        assignment = claim_next(_user(request))
+        if assignment is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        assignment = get_object_or_404(self.get_queryset(), pk=assignment.pk)
+        open_review(assignment)
+        return Response(TaskDetailSerializer(assignment).data)

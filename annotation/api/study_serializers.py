@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from annotation.choices import Kind
+from annotation.models import (
+    Arm,
+    Assignment,
+    CommentJudgement,
+    Dataset,
+    Design,
+    FlawReport,
+    Item,
+    Review,
+    Role,
+    Study,
+    User,
+)
+from annotation.study_setup import StudySpec
+
+
+class ArmSerializer(serializers.ModelSerializer[Arm]):
+    class Meta:
+        model = Arm
+        fields = ("id", "name", "kind", "critic", "position")
+
+
+class StudySerializer(serializers.ModelSerializer[Study]):
+    arms = ArmSerializer(many=True, read_only=True)
+    owner: serializers.StringRelatedField[User] = serializers.StringRelatedField()
+    item_count = serializers.SerializerMethodField()
+    contractors: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="username"
+    )
+
+    class Meta:
+        model = Study
+        fields = (
+            "id",
+            "name",
+            "owner",
+            "status",
+            "design",
+            "reviews_per_item",
+            "seed",
+            "instructions",
+            "time_limit_s",
+            "abandon_after_s",
+            "arms",
+            "item_count",
+            "contractors",
+            "created_at",
+            "launched_at",
+            "closed_at",
+        )
+
+    def get_item_count(self, study: Study) -> int:
+        return study.items.count()
+
+
+def _contractors() -> Any:
+    return User.objects.filter(groups__name=Role.CONTRACTOR)
+
+
+class StudyCreateSerializer(serializers.Serializer[None]):
+    name = serializers.CharField(max_length=200)
+    datasets = serializers.PrimaryKeyRelatedField(queryset=Dataset.objects.all(), many=True, required=False)
+    item_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    kind = serializers.ChoiceField(choices=["", *Kind.values], required=False, default="")
+    max_items = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    unassisted = serializers.BooleanField(default=True)
+    critics = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    contractors = serializers.SlugRelatedField(
+        many=True, required=False, slug_field="username", queryset=_contractors()
+    )
+    design = serializers.ChoiceField(choices=Design.choices, default=Design.BETWEEN)
+    reviews_per_item = serializers.IntegerField(min_value=1, max_value=50, default=1)
+    seed = serializers.IntegerField(default=0)
+    instructions = serializers.CharField(required=False, allow_blank=True, default="")
+    time_limit_s = serializers.IntegerField(min_value=10, required=False, allow_null=True, default=None)
+    abandon_after_s = serializers.IntegerField(min_value=60, default=3600)
+
+    def spec(self) -> StudySpec:
+        data = self.validated_data
+        return StudySpec(
+            name=data["name"],
+            datasets=data.get("datasets", []),
+            item_ids=data["item_ids"],
+            kind=data["kind"],
+            max_items=data["max_items"],
+            unassisted=data["unassisted"],
+            critic_ids=data["critics"],
+            contractors=data.get("contractors", []),
+            design=data["design"],
+            reviews_per_item=data["reviews_per_item"],
+            seed=data["seed"],
+            instructions=data["instructions"],
+            time_limit_s=data["time_limit_s"],
+            abandon_after_s=data["abandon_after_s"],
+        )
+
+
+class EnrolSerializer(serializers.Serializer[None]):
+    contractors = serializers.SlugRelatedField(many=True, slug_field="username", queryset=_contractors())
+
+
+class ArmProgressSerializer(serializers.Serializer[None]):
+    arm = serializers.CharField(source="arm.name")
+    arm_id = serializers.IntegerField(source="arm.pk")
+    total = serializers.IntegerField()
+    submitted = serializers.IntegerField()
+    active = serializers.IntegerField()
+    pending = serializers.IntegerField()
+
+
+class ContractorFiguresSerializer(serializers.Serializer[None]):
+    username = serializers.CharField()
+    submitted = serializers.IntegerField()
+    left = serializers.IntegerField()
+    median_active_s = serializers.FloatField(allow_null=True)
+    tasks_per_hour = serializers.FloatField(allow_null=True)
+
+
+class ProgressSerializer(serializers.Serializer[Any]):
+    status = serializers.CharField()
+    arms = ArmProgressSerializer(many=True)
+    contractors = ContractorFiguresSerializer(many=True)
+    released = serializers.IntegerField()
+
+
+class LaunchRefusedSerializer(serializers.Serializer[None]):
+    detail = serializers.CharField()
+    problems = serializers.ListField(child=serializers.CharField())
+    missing_critiques = serializers.DictField(child=serializers.IntegerField(), help_text="Arm name -> items missing.")
+
+
+# Contractor side: only what the task shows. No arm name, no planted flaws, critiques only when assisted.
+
+
+class FlawReportSerializer(serializers.ModelSerializer[FlawReport]):
+    class Meta:
+        model = FlawReport
+        fields = ("id", "start", "end", "line_start", "line_end", "quote", "description", "severity", "category",
+                  "source_comment", "edited")  # fmt: skip
+
+
+class JudgementSerializer(serializers.ModelSerializer[CommentJudgement]):
+    class Meta:
+        model = CommentJudgement
+        fields = ("id", "position", "shown_text", "shown_quote", "shown_grounded", "action", "helpful")
+
+
+class TaskReviewSerializer(serializers.ModelSerializer[Review]):
+    flaws = FlawReportSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Review
+        fields = ("rating", "free_text", "status", "submitted_at", "flaws")
+
+
+class TaskItemSerializer(serializers.ModelSerializer[Item]):
+    class Meta:
+        model = Item
+        fields = ("kind", "context", "question", "response", "language")
+
+
+class TaskSerializer(serializers.ModelSerializer[Assignment]):
+    study = serializers.CharField(source="study.name")
+    item = TaskItemSerializer(read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields: tuple[str, ...] = ("id", "study", "status", "started_at", "submitted_at", "active_seconds", "item")
+
+
+class TaskDetailSerializer(TaskSerializer):
+    review = serializers.SerializerMethodField()
+    ai_comments = serializers.SerializerMethodField(help_text="Present only in tasks with AI assistance.")
+
+    class Meta(TaskSerializer.Meta):
+        fields = (*TaskSerializer.Meta.fields, "review", "ai_comments")
+
+    def get_review(self, assignment: Assignment) -> dict[str, Any] | None:
+        review = Review.objects.filter(assignment=assignment).prefetch_related("flaws").first()
+        return TaskReviewSerializer(review).data if review else None
+
+    def get_ai_comments(self, assignment: Assignment) -> list[dict[str, Any]] | None:
+        if assignment.arm.kind != "assisted":
+            return None
+        judgements = CommentJudgement.objects.filter(review__assignment=assignment).order_by("position")
+        return list(JudgementSerializer(judgements, many=True).data)

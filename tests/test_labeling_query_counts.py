@@ -1,0 +1,44 @@
+"""The contractor's pages cost the same number of queries however many flaws, comments and tasks there are."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
+
+from annotation.models import Assignment, FlawReport, Review, User
+from tests.conftest import client_for
+from tests.studies import give, make_world
+
+pytestmark = pytest.mark.django_db
+AUTH = 3  # session, user, the user's groups (role check)
+
+
+@pytest.mark.parametrize("size", [1, 15])
+def test_labeling_queue_and_next_task_have_constant_query_counts(
+    researcher: User, contractor: User, django_assert_num_queries: DjangoAssertNumQueries, size: int
+) -> None:
+    world = make_world(researcher, [contractor], items=size + 1, comments=size)
+    task = give(world, contractor, world.assisted, world.items[0])
+    for n, item in enumerate(world.items[1:], 1):
+        pending = give(world, contractor, world.unassisted, item, order=n)
+        Assignment.objects.filter(pk=pending.pk).update(status="pending", started_at=None)
+    client = client_for(contractor)
+    client.get(reverse("task", args=[task.pk]))  # first open records the comments shown
+    review = Review.objects.get(assignment=task)
+    FlawReport.objects.bulk_create(
+        FlawReport(review=review, description=f"flaw {n}", severity="minor", category="other") for n in range(size)
+    )
+    # assignment, review, flaws, judgements + comments, progress
+    with django_assert_num_queries(AUTH + 5):
+        assert client.get(reverse("task", args=[task.pk])).status_code == 200
+    # counts per study, enrolled running studies, the active task, recent submissions
+    with django_assert_num_queries(AUTH + 4):
+        assert client.get(reverse("queue")).status_code == 200
+    # savepoint + the unfinished task, release savepoint
+    with django_assert_num_queries(AUTH + 3):
+        assert client.post(reverse("task-next")).status_code == 302
+    Assignment.objects.filter(pk=task.pk).update(status="submitted")
+    # savepoint, unfinished (none), lock the next of mine, claim it, release savepoint
+    with django_assert_num_queries(AUTH + 5):
+        assert client.post(reverse("task-next")).status_code == 302
