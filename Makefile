@@ -46,6 +46,7 @@ bench: $(DEV_STAMP)
 	@scripts/ensure-services
 	$(TEST_ENV) $(PY) bench/import_items.py
 	$(TEST_ENV) $(PY) bench/critique_pipeline.py
+	$(TEST_ENV) $(PY) bench/labeling_load.py
 	$(PY) bench/cpu_critic.py
 
 clean:
