@@ -134,11 +134,13 @@ class PlantedFlaw(models.Model):
 
 
 from annotation.review_models import (  # noqa: E402
+    Adjudication,
     CommentAction,
     CommentJudgement,
     FlawReport,
     Review,
     ReviewStatus,
+    Verdict,
 )
 from annotation.study_models import (  # noqa: E402 - models split across files; Django finds them here
     Arm,
@@ -153,6 +155,7 @@ from annotation.study_models import (  # noqa: E402 - models split across files;
 )
 
 __all__ = [
+    "Adjudication",
     "Arm",
     "ArmKind",
     "Assignment",
@@ -172,5 +175,6 @@ __all__ = [
     "StudyItem",
     "StudyStatus",
     "User",
+    "Verdict",
     "content_hash",
 ]

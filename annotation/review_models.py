@@ -125,3 +125,26 @@ class CommentJudgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} on comment {self.comment_id}"
+
+
+class Verdict(models.TextChoices):
+    VALID = "valid", "Valid"
+    INVALID = "invalid", "Invalid (not a real flaw)"
+    NITPICK = "nitpick", "Nitpick"
+
+
+class Adjudication(models.Model):
+    """A researcher's confirmed verdict on a flaw report and which planted flaw (if any) it found."""
+
+    report = models.OneToOneField(FlawReport, on_delete=models.CASCADE, related_name="adjudication")
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    planted_flaw = models.ForeignKey(
+        "annotation.PlantedFlaw", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    adjudicated_by = models.ForeignKey(
+        "annotation.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    adjudicated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.verdict}: report {self.report_id}"

@@ -31,6 +31,10 @@ class Study(models.Model):
     abandon_after_s = models.PositiveIntegerField(
         default=3600, help_text="An unfinished task is released after this long."
     )
+    match_threshold = models.FloatField(
+        default=0.3,
+        help_text="A report matches a planted flaw when their spans overlap by at least this fraction of the shorter.",
+    )
     status = models.CharField(max_length=16, choices=StudyStatus.choices, default=StudyStatus.DRAFT)
     items = models.ManyToManyField("annotation.Item", through="StudyItem", related_name="studies")
     contractors = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Enrollment", related_name="enrolled_in")

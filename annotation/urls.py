@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from annotation import study_views, task_views, views
+from annotation import results_views, study_views, task_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -32,4 +32,13 @@ urlpatterns = [
     path("studies/<int:pk>/release/", study_views.study_release, name="study-release"),
     path("studies/<int:pk>/reviews/", study_views.study_reviews, name="study-reviews"),
     path("reviews/<int:pk>/", study_views.review_detail, name="review-detail"),
+    path("studies/<int:pk>/results/", results_views.study_results_page, name="study-results"),
+    path("studies/<int:pk>/results.csv", results_views.study_results_csv, name="study-results-csv"),
+    path("studies/<int:pk>/adjudicate/", results_views.adjudication_list, name="study-adjudicate"),
+    path("studies/<int:pk>/adjudicate/<int:item_pk>/", results_views.adjudicate_item, name="study-adjudicate-item"),
+    path(
+        "studies/<int:pk>/adjudicate/reports/<int:report_pk>/",
+        results_views.adjudicate_report,
+        name="study-adjudicate-report",
+    ),
 ]

@@ -194,6 +194,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ItemKindEnum": "annotation.choices.Kind",
+        "ArmKindEnum": "annotation.study_models.ArmKind",
+        "StudyStatusEnum": "annotation.study_models.StudyStatus",
+        "AssignmentStatusEnum": "annotation.study_models.AssignmentStatus",
+        "ReviewStatusEnum": "annotation.review_models.ReviewStatus",
+        "RunStatusEnum": "assist.models.RunStatus",
+    },
 }
 
 LOGGING = {

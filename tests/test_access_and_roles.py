@@ -49,7 +49,7 @@ def test_logging_in_and_out(client: Client, researcher: User) -> None:
 def test_home_and_navigation_follow_the_role(
     researcher_client: Client, contractor_client: Client, admin_user: User
 ) -> None:
-    page = contractor_client.get("/").content.decode()
+    page = contractor_client.get("/", follow=True).content.decode()
     assert "My tasks" in page and "No tasks for you yet" in page
     assert "/datasets/" not in page and "/admin/" not in page
     nav = researcher_client.get("/datasets/").content.decode()

@@ -68,7 +68,7 @@ class StudyCreateSerializer(serializers.Serializer[None]):
     name = serializers.CharField(max_length=200)
     datasets = serializers.PrimaryKeyRelatedField(queryset=Dataset.objects.all(), many=True, required=False)
     item_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    kind = serializers.ChoiceField(choices=["", *Kind.values], required=False, default="")
+    kind = serializers.ChoiceField(choices=Kind.choices, required=False, allow_blank=True, default="")
     max_items = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
     unassisted = serializers.BooleanField(default=True)
     critics = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
