@@ -81,13 +81,13 @@ def review_frame(study: Study) -> pd.DataFrame:
         for row in CommentJudgement.objects.filter(review__assignment__study=study, review__status="submitted")
         .values("review_id")
         .annotate(
-            shown=Count("id"),
-            accepted=Count("id", filter=Q(action="accepted")),
-            rejected=Count("id", filter=Q(action="rejected")),
-            nitpick=Count("id", filter=Q(action="nitpick")),
-            ungrounded=Count("id", filter=Q(shown_grounded=False) & ~Q(shown_quote="")),
-            helpful=Count("id", filter=Q(helpful=True)),
-            answered=Count("id", filter=Q(helpful__isnull=False)),
+            n_shown=Count("id"),
+            n_accepted=Count("id", filter=Q(action="accepted")),
+            n_rejected=Count("id", filter=Q(action="rejected")),
+            n_nitpick=Count("id", filter=Q(action="nitpick")),
+            n_ungrounded=Count("id", filter=Q(shown_grounded=False) & ~Q(shown_quote="")),
+            n_helpful=Count("id", filter=Q(helpful=True)),
+            n_answered=Count("id", filter=Q(helpful__isnull=False)),
         )
     }
     rows: list[dict[str, Any]] = []
@@ -113,9 +113,10 @@ def review_frame(study: Study) -> pd.DataFrame:
             row[f"caught_{severity}"] = len(ids & caught)
         j: dict[str, Any] = dict(judgements.get(review, {}))
         row |= {
-            "ai_shown": j.get("shown", 0), "ai_accepted": j.get("accepted", 0), "ai_rejected": j.get("rejected", 0),
-            "ai_nitpick": j.get("nitpick", 0), "ai_ungrounded": j.get("ungrounded", 0),
-            "ai_helpful": j.get("helpful", 0), "ai_helpful_answered": j.get("answered", 0),
+            "ai_shown": j.get("n_shown", 0), "ai_accepted": j.get("n_accepted", 0),
+            "ai_rejected": j.get("n_rejected", 0), "ai_nitpick": j.get("n_nitpick", 0),
+            "ai_ungrounded": j.get("n_ungrounded", 0), "ai_helpful": j.get("n_helpful", 0),
+            "ai_helpful_answered": j.get("n_answered", 0),
             "active_s": active_s, "rating": rating,
         }  # fmt: skip
         rows.append(row)
