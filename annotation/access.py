@@ -8,7 +8,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -23,15 +23,15 @@ def request_user(request: HttpRequest) -> User:
     return user
 
 
-def researcher_required[V: Callable[..., HttpResponse]](view: V) -> V:
+def researcher_required[V: Callable[..., HttpResponseBase]](view: V) -> V:
     """Logged in and a researcher (or admin); anyone else gets 403."""
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
         if not request_user(request).is_researcher:
             raise PermissionDenied("Only researchers can do this.")
-        response: HttpResponse = view(request, *args, **kwargs)
+        response: HttpResponseBase = view(request, *args, **kwargs)
         return response
 
     return wrapper  # type: ignore[return-value]  # same signature, checked by wraps

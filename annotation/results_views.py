@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,6 +14,8 @@ from annotation.analysis.charts import bar_chart, histogram
 from annotation.analysis.frame import review_frame
 from annotation.analysis.metrics import METRICS
 from annotation.analysis.report import results_csv, study_results
+from annotation.exporting.tables import TABLES
+from annotation.exporting.writers import csv_lines, jsonl_lines
 from annotation.models import FlawReport, Item, PlantedFlaw, Verdict
 
 CHARTS = (
@@ -52,6 +54,7 @@ def study_results_page(request: HttpRequest, pk: int) -> HttpResponse:
         "time_chart": histogram("Active time per task", times),
         "table": table,
         "mixed_method": results.mixed[0].method if results.mixed else "",
+        "export_tables": list(TABLES),
     }
     return render(request, "annotation/study_results.html", context)
 
@@ -130,3 +133,18 @@ def adjudicate_report(request: HttpRequest, pk: int, report_pk: int) -> HttpResp
     else:
         do_adjudicate(report, verdict, planted_id, request_user(request))
     return redirect("study-adjudicate-item", pk=study.pk, item_pk=report.review.assignment.item_id)
+
+
+@researcher_required
+@require_GET
+def study_export(request: HttpRequest, pk: int, table: str, fmt: str) -> HttpResponseBase:
+    """A table of the study as a streaming download: rows go out as Postgres hands them over."""
+    study = get_study_for_researcher(request, pk)
+    if table not in TABLES or fmt not in ("jsonl", "csv"):
+        raise Http404
+    types, rows, _ = TABLES[table]
+    lines = jsonl_lines(list(types), rows(study)) if fmt == "jsonl" else csv_lines(list(types), rows(study))
+    content_type = "application/jsonl; charset=utf-8" if fmt == "jsonl" else "text/csv; charset=utf-8"
+    response = StreamingHttpResponse(lines, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-{table}.{fmt}"'
+    return response

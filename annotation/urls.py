@@ -34,6 +34,7 @@ urlpatterns = [
     path("reviews/<int:pk>/", study_views.review_detail, name="review-detail"),
     path("studies/<int:pk>/results/", results_views.study_results_page, name="study-results"),
     path("studies/<int:pk>/results.csv", results_views.study_results_csv, name="study-results-csv"),
+    path("studies/<int:pk>/export/<str:table>.<str:fmt>", results_views.study_export, name="study-export"),
     path("studies/<int:pk>/adjudicate/", results_views.adjudication_list, name="study-adjudicate"),
     path("studies/<int:pk>/adjudicate/<int:item_pk>/", results_views.adjudicate_item, name="study-adjudicate-item"),
     path(

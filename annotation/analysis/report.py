@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from dataclasses import asdict, dataclass, field
 
 from annotation.analysis.frame import caught_frame, review_frame
@@ -80,18 +81,31 @@ def results_csv(results: Results) -> str:
     return out.getvalue()
 
 
+def _finite(value: object) -> object:
+    """JSON has no NaN: an undefined figure (no data behind it) becomes null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 def results_dict(results: Results) -> dict[str, object]:
-    return {
-        "study": results.study.pk,
-        "control": results.control,
-        "method": results.method,
-        "reviews": results.reviews,
-        "contractors": results.contractors,
-        "items": results.items,
-        "auto_judged_reports": results.auto_judged,
-        "estimates": [asdict(e) for e in results.estimates],
-        "differences": [asdict(d) | {"significant": d.significant} for d in results.differences],
-        "mixed_effects": [asdict(m) for m in results.mixed],
-        "rating_alpha": results.rating_alpha,
-        "caught_alpha": results.caught_alpha,
-    }
+    return _finite(
+        {
+            "study": results.study.pk,
+            "control": results.control,
+            "method": results.method,
+            "reviews": results.reviews,
+            "contractors": results.contractors,
+            "items": results.items,
+            "auto_judged_reports": results.auto_judged,
+            "estimates": [asdict(e) for e in results.estimates],
+            "differences": [asdict(d) | {"significant": d.significant} for d in results.differences],
+            "mixed_effects": [asdict(m) for m in results.mixed],
+            "rating_alpha": results.rating_alpha,
+            "caught_alpha": results.caught_alpha,
+        }
+    )  # type: ignore[return-value]

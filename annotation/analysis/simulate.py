@@ -9,6 +9,7 @@ difference, computed once by Monte Carlo.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,7 @@ def simulate_study(world: World, *, contractors: int, items: int, reviews: int, 
     rng = np.random.default_rng(seed)
     skill = rng.normal(0, world.skill_sd, contractors)
     difficulty = rng.normal(0, world.difficulty_sd, items)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for item in range(items):
         chosen = rng.choice(contractors, 2 * reviews, replace=False)
         for slot, contractor in enumerate(chosen):
@@ -42,7 +43,7 @@ def simulate_study(world: World, *, contractors: int, items: int, reviews: int, 
             eta = world.base + skill[contractor] - difficulty[item] + (world.lift if assisted else 0.0)
             caught = int(rng.random() < 1 / (1 + np.exp(-eta)))
             reported = caught + int(rng.poisson(0.5))
-            row = dict.fromkeys(COLUMNS, 0)
+            row: dict[str, Any] = dict.fromkeys(COLUMNS, 0)
             row |= {
                 "review": len(rows), "assignment": len(rows), "contractor": int(contractor), "item": item,
                 "arm": "assisted" if assisted else "unassisted", "arm_kind": "assisted" if assisted else "unassisted",

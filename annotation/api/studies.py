@@ -123,6 +123,14 @@ class StudyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Study]
         }
         return Response(ProgressSerializer(body).data)
 
+    @extend_schema(responses={200: {"type": "object"}})
+    @action(detail=True, methods=["get"])
+    def results(self, request: Request, pk: str) -> Response:
+        """Per-arm estimates, differences from the unassisted arm and mixed-model effects, with 95% intervals."""
+        from annotation.analysis.report import results_dict, study_results
+
+        return Response(results_dict(study_results(self.get_object())))
+
 
 class TaskViewSet(viewsets.ReadOnlyModelViewSet[Assignment]):
     """A contractor's own tasks. AI comments appear only in tasks of an assisted arm."""

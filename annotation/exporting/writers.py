@@ -1,0 +1,93 @@
+"""Row writers: JSON Lines, CSV and Parquet, each fed an iterator of tuples and flushed in batches."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+BATCH = 10_000
+FORMATS = ("jsonl", "csv", "parquet")
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def jsonl_lines(columns: list[str], rows: Iterable[tuple[Any, ...]]) -> Iterator[str]:
+    dumps = json.JSONEncoder(ensure_ascii=False, default=_jsonable).encode
+    for row in rows:
+        yield dumps(dict(zip(columns, row, strict=True))) + "\n"
+
+
+def csv_lines(columns: list[str], rows: Iterable[tuple[Any, ...]]) -> Iterator[str]:
+    class Line:
+        value = ""
+
+        def write(self, text: str) -> None:
+            self.value = text
+
+    line = Line()
+    writer = csv.writer(line)
+    writer.writerow(columns)
+    yield line.value
+    for row in rows:
+        writer.writerow(["" if v is None else v.isoformat() if isinstance(v, datetime) else v for v in row])
+        yield line.value
+
+
+def _arrow_schema(types: dict[str, str]) -> Any:
+    import pyarrow as pa
+
+    mapping = {
+        "int": pa.int64(),
+        "float": pa.float64(),
+        "str": pa.string(),
+        "bool": pa.bool_(),
+        "datetime": pa.timestamp("us", tz="UTC"),
+    }
+    return pa.schema([(name, mapping[kind]) for name, kind in types.items()])
+
+
+def write_table(path: Path, fmt: str, types: dict[str, str], rows: Iterable[tuple[Any, ...]]) -> int:
+    """Write rows to `path` in `fmt`; returns the number of rows."""
+    columns = list(types)
+    count = 0
+    if fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = _arrow_schema(types)
+        with pq.ParquetWriter(path, schema) as writer:
+            batch: list[tuple[Any, ...]] = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) == BATCH:
+                    writer.write_table(
+                        pa.Table.from_pylist([dict(zip(columns, r, strict=True)) for r in batch], schema)
+                    )
+                    count += len(batch)
+                    batch = []
+            if batch or not count:
+                writer.write_table(pa.Table.from_pylist([dict(zip(columns, r, strict=True)) for r in batch], schema))
+                count += len(batch)
+        return count
+    lines = jsonl_lines(columns, rows) if fmt == "jsonl" else csv_lines(columns, rows)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        count = _write_lines(out, lines)
+    return count - (1 if fmt == "csv" else 0)
+
+
+def _write_lines(out: IO[str], lines: Iterator[str]) -> int:
+    count, buffer = 0, []
+    for line in lines:
+        buffer.append(line)
+        count += 1
+        if len(buffer) == BATCH:
+            out.write("".join(buffer))
+            buffer = []
+    out.write("".join(buffer))
+    return count
