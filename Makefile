@@ -47,6 +47,7 @@ bench: $(DEV_STAMP)
 	$(TEST_ENV) $(PY) bench/import_items.py
 	$(TEST_ENV) $(PY) bench/critique_pipeline.py
 	$(TEST_ENV) $(PY) bench/labeling_load.py
+	$(TEST_ENV) $(PY) bench/export.py
 	$(PY) bench/cpu_critic.py
 
 clean:

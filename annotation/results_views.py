@@ -14,7 +14,7 @@ from annotation.analysis.charts import bar_chart, histogram
 from annotation.analysis.frame import review_frame
 from annotation.analysis.metrics import METRICS
 from annotation.analysis.report import results_csv, study_results
-from annotation.exporting.tables import TABLES
+from annotation.exporting.tables import TABLES, rows
 from annotation.exporting.writers import csv_lines, jsonl_lines
 from annotation.models import FlawReport, Item, PlantedFlaw, Verdict
 
@@ -142,8 +142,9 @@ def study_export(request: HttpRequest, pk: int, table: str, fmt: str) -> HttpRes
     study = get_study_for_researcher(request, pk)
     if table not in TABLES or fmt not in ("jsonl", "csv"):
         raise Http404
-    types, rows, _ = TABLES[table]
-    lines = jsonl_lines(list(types), rows(study)) if fmt == "jsonl" else csv_lines(list(types), rows(study))
+    types, queryset, _ = TABLES[table]
+    source = rows(queryset(study))
+    lines = jsonl_lines(list(types), source) if fmt == "jsonl" else csv_lines(list(types), source)
     content_type = "application/jsonl; charset=utf-8" if fmt == "jsonl" else "text/csv; charset=utf-8"
     response = StreamingHttpResponse(lines, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-{table}.{fmt}"'

@@ -31,9 +31,9 @@ def do_export(
     counts: dict[str, int] = {}
     files: dict[str, str] = {}
     for name in tables or list(TABLES):
-        types, rows, _ = TABLES[name]
+        types, queryset, _ = TABLES[name]
         path = out / f"{name}.{fmt}"
-        counts[name] = write_table(path, fmt, types, rows(study))
+        counts[name] = write_table(path, fmt, types, queryset(study))
         files[name] = path.name
         if progress is not None:
             progress(name, counts[name])

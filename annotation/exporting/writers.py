@@ -9,6 +9,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from django.db import connections
+from django.db.models import QuerySet
+
+from annotation.exporting.tables import json_lines_from_postgres
+from annotation.exporting.tables import rows as iter_rows
+
 BATCH = 10_000
 FORMATS = ("jsonl", "csv", "parquet")
 
@@ -52,10 +58,17 @@ def _arrow_schema(types: dict[str, str]) -> Any:
     return pa.schema([(name, mapping[kind]) for name, kind in types.items()])
 
 
-def write_table(path: Path, fmt: str, types: dict[str, str], rows: Iterable[tuple[Any, ...]]) -> int:
-    """Write rows to `path` in `fmt`; returns the number of rows."""
+def write_table(path: Path, fmt: str, types: dict[str, str], queryset: QuerySet[Any]) -> int:
+    """Write the queryset's rows to `path` in `fmt`; returns the number of rows."""
     columns = list(types)
     count = 0
+    if fmt == "jsonl" and connections[queryset.db].vendor == "postgresql":
+        with path.open("wb") as binary:
+            for block in json_lines_from_postgres(queryset, columns):
+                binary.write(block)
+                count += block.count(b"\n")
+        return count
+    rows = iter_rows(queryset)
     if fmt == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
