@@ -38,6 +38,9 @@ def world(researcher: User, contractor: User, other_contractor: User) -> World:
             )
         review.rating, review.status, review.submitted_at = 5, "submitted", timezone.now()
         review.save()
+    first, second = CommentJudgement.objects.order_by("position")  # the assisted review's two comments
+    CommentJudgement.objects.filter(pk=first.pk).update(action="accepted")
+    CommentJudgement.objects.filter(pk=second.pk).update(action="rejected")
     Adjudication.objects.create(
         report=FlawReport.objects.order_by("id")[0], verdict="valid", planted_flaw=w.items[0].planted_flaws.first()
     )
@@ -49,7 +52,9 @@ def test_every_table_exports_with_a_manifest_and_loads_in_hugging_face_datasets(
     world: World, tmp_path: Path, fmt: str
 ) -> None:
     manifest = do_export(world.study, fmt, tmp_path)
-    assert manifest["counts"] == {"flaw_reports": 6, "reviews": 2, "assignments": 2, "ai_comments": 2, "items": 2}
+    assert manifest["counts"] == {
+        "flaw_reports": 6, "reviews": 2, "assignments": 2, "ai_comments": 2, "items": 2, "preference_pairs": 1,
+    }  # fmt: skip
     assert (
         manifest["study"]["seed"] == world.study.seed
         and manifest["schema"]["flaw_reports"]["columns"]["verdict"] == "str"
@@ -71,6 +76,13 @@ def test_every_table_exports_with_a_manifest_and_loads_in_hugging_face_datasets(
         builder, data_files=str(tmp_path / f"ai_comments.{fmt}"), split="train", cache_dir=str(tmp_path / "hf")
     )
     assert set(comments["shown_text"]) == set(CommentJudgement.objects.values_list("shown_text", flat=True))
+    pairs = datasets.load_dataset(
+        builder, data_files=str(tmp_path / f"preference_pairs.{fmt}"), split="train", cache_dir=str(tmp_path / "hf")
+    )
+    assert (pairs[0]["chosen"], pairs[0]["rejected"]) == ("AI-CRITIQUE-TEXT 0.0", "AI-CRITIQUE-TEXT 0.1")
+    assert pairs[0]["prompt"].endswith(
+        "Response:\nThe cat sat on the mat. It was a sunny day.\n\nPoint out the flaws in the response."
+    )
 
 
 def test_the_command_exports_by_id_or_name(world: World, tmp_path: Path) -> None:

@@ -8,14 +8,15 @@ from typing import Any
 from django.db import connections
 from django.db.models import F, QuerySet
 
+from annotation.exporting.pairs import PAIRS, preference_pairs
 from annotation.models import Assignment, CommentJudgement, FlawReport, Item, Review, Study
 
 CHUNK = 10_000
 
 
-def rows(queryset: QuerySet[Any]) -> Iterator[tuple[Any, ...]]:
+def rows(source: QuerySet[Any] | Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
     # .iterator() on Postgres uses a server-side cursor: memory stays flat whatever the size.
-    yield from queryset.iterator(chunk_size=CHUNK)
+    yield from source.iterator(chunk_size=CHUNK) if isinstance(source, QuerySet) else source
 
 
 def json_lines_from_postgres(queryset: QuerySet[Any], columns: list[str]) -> Iterator[bytes]:
@@ -107,10 +108,15 @@ def items(study: Study) -> QuerySet[Any]:
     return Item.objects.filter(studyitem__study=study).order_by("id").values_list(*ITEMS)
 
 
-TABLES: dict[str, tuple[dict[str, str], Callable[[Study], QuerySet[Any]], str]] = {
+TABLES: dict[str, tuple[dict[str, str], Callable[[Study], QuerySet[Any] | Iterator[tuple[Any, ...]]], str]] = {
     "flaw_reports": (FLAW_REPORTS, flaw_reports, "One row per flaw report, with its adjudication."),
     "reviews": (REVIEWS, reviews, "One row per review (drafts included, with their status)."),
     "assignments": (ASSIGNMENTS, assignments, "Every task: item, arm, contractor, order, timings."),
     "ai_comments": (AI_COMMENTS, ai_comments, "Each AI comment as shown, and what the contractor did."),
     "items": (ITEMS, items, "The study's items (no planted flaws: see the dataset export)."),
+    "preference_pairs": (
+        PAIRS,
+        preference_pairs,
+        "Accepted vs rejected AI comments of one review: (prompt, chosen, rejected).",
+    ),
 }

@@ -58,11 +58,13 @@ def _arrow_schema(types: dict[str, str]) -> Any:
     return pa.schema([(name, mapping[kind]) for name, kind in types.items()])
 
 
-def write_table(path: Path, fmt: str, types: dict[str, str], queryset: QuerySet[Any]) -> int:
-    """Write the queryset's rows to `path` in `fmt`; returns the number of rows."""
+def write_table(
+    path: Path, fmt: str, types: dict[str, str], queryset: QuerySet[Any] | Iterator[tuple[Any, ...]]
+) -> int:
+    """Write the rows to `path` in `fmt`; returns the number of rows."""
     columns = list(types)
     count = 0
-    if fmt == "jsonl" and connections[queryset.db].vendor == "postgresql":
+    if fmt == "jsonl" and isinstance(queryset, QuerySet) and connections[queryset.db].vendor == "postgresql":
         with path.open("wb") as binary:
             for block in json_lines_from_postgres(queryset, columns):
                 binary.write(block)
