@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from annotation.analysis.metrics import Estimate
 
 COLOURS = ("#98a2b3", "#c8102e", "#1f5fbf", "#137333", "#a15c00")
-WIDTH, ROW, LEFT, RIGHT = 520, 34, 170, 60
+WIDTH, ROW, LEFT, RIGHT = 560, 34, 150, 150
 
 
 def _fmt(value: float, percent: bool) -> str:
