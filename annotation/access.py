@@ -14,7 +14,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from annotation.models import Assignment, Dataset, Item, Review, Study, User
+from annotation.models import Assignment, AssignmentStatus, Dataset, Item, Review, Study, User
 
 
 def request_user(request: HttpRequest) -> User:
@@ -106,10 +106,12 @@ def get_assignment_for_contractor(request: HttpRequest, pk: int) -> Assignment:
     user = request_user(request)
     if not user.is_contractor:
         raise PermissionDenied
-    return get_object_or_404(
-        assignments_for(user).select_related("study", "item", "arm"),
-        pk=pk,
-    )
+    return get_object_or_404(claimed_assignments_for(user).select_related("study", "item", "arm"), pk=pk)
+
+
+def claimed_assignments_for(user: User) -> QuerySet[Assignment]:
+    """Tasks the contractor has started (through "next task") or finished; queued ones open in their turn."""
+    return assignments_for(user).exclude(status=AssignmentStatus.PENDING)
 
 
 class IsContractor(BasePermission):

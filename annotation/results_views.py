@@ -11,7 +11,6 @@ from django.views.decorators.http import require_GET, require_POST
 from annotation.access import get_study_for_researcher, request_user, researcher_required
 from annotation.adjudicating import check_adjudication, do_adjudicate, proposed_match
 from annotation.analysis.charts import bar_chart, histogram
-from annotation.analysis.frame import review_frame
 from annotation.analysis.metrics import METRICS
 from annotation.analysis.report import results_csv, study_results
 from annotation.exporting.tables import TABLES, rows
@@ -35,7 +34,7 @@ def study_results_page(request: HttpRequest, pk: int) -> HttpResponse:
     study = get_study_for_researcher(request, pk)
     results = study_results(study)
     charts = [bar_chart(METRICS[m][2], [e for e in results.estimates if e.metric == m], percent=p) for m, p in CHARTS]
-    frame = review_frame(study)
+    frame = results.frame
     times = {str(arm): rows["active_s"].tolist() for arm, rows in frame.groupby("arm")} if not frame.empty else {}
     table = []
     for metric, (_, _, label) in METRICS.items():

@@ -23,6 +23,8 @@ from annotation.models import (
     Item,
     Review,
     ReviewStatus,
+    Study,
+    StudyStatus,
 )
 
 # One beacon never carries more than this much active time: the browser flushes far more often.
@@ -76,10 +78,16 @@ def _record_shown_critique(review: Review, critic_id: int, item_id: int) -> None
 
 
 def _lock(review: Review) -> Review:
-    locked = Review.objects.select_for_update().get(pk=review.pk)
+    locked = Review.objects.select_for_update(of=("self",)).select_related("assignment__study").get(pk=review.pk)
     if locked.status == ReviewStatus.SUBMITTED:
         raise ReviewLocked("This review was submitted and can no longer change.")
+    if locked.assignment.study.status != StudyStatus.RUNNING:
+        raise ReviewLocked("The study is closed: this review can no longer change.")
     return locked
+
+
+def is_editable(review: Review, study: Study) -> bool:
+    return not review.is_submitted and study.status == StudyStatus.RUNNING
 
 
 def _touch(review: Review) -> None:
@@ -211,20 +219,26 @@ def check_submit(review: Review) -> list[str]:
     return problems
 
 
-def do_submit(assignment: Assignment) -> bool:
-    """Submit the assignment's review. Returns False when it was already submitted (a retry or double click)."""
+def do_submit(assignment: Assignment, draft: tuple[int | None, str] | None = None) -> bool:
+    """Submit the assignment's review, with the last (rating, free text) if given, all under one lock.
+
+    Returns False when it was already submitted: a retry or a double click, even two at once.
+    """
     with transaction.atomic():
         locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
         review = Review.objects.select_for_update().get(assignment=locked)
         if review.status == ReviewStatus.SUBMITTED:
             return False
+        review = _lock(review)
+        if draft is not None:
+            review.rating, review.free_text = draft
         problems = check_submit(review)
         if problems:
             raise ValueError(" ".join(problems))
         now = timezone.now()
         review.status = ReviewStatus.SUBMITTED
         review.submitted_at = review.updated_at = now
-        review.save(update_fields=("status", "submitted_at", "updated_at"))
+        review.save(update_fields=("rating", "free_text", "status", "submitted_at", "updated_at"))
         locked.status = AssignmentStatus.SUBMITTED
         locked.submitted_at = now
         locked.save(update_fields=("status", "submitted_at"))

@@ -16,6 +16,7 @@ from annotation.models import (
     Assignment,
     AssignmentStatus,
     Enrollment,
+    Review,
     Study,
     StudyItem,
     StudyStatus,
@@ -165,10 +166,13 @@ def do_release_abandoned(study: Study) -> int:
             study=study, status=AssignmentStatus.ACTIVE, started_at__lt=cutoff
         )
         ids = list(stale.values_list("pk", flat=True))
+        # The abandoned draft goes with the contractor: the next one starts clean and never sees it.
+        Review.objects.filter(assignment_id__in=ids).delete()
         for assignment in Assignment.objects.filter(pk__in=ids):
             assignment.contractor = None
             assignment.status = AssignmentStatus.PENDING
             assignment.started_at = None
+            assignment.active_seconds = 0
             assignment.releases += 1
-            assignment.save(update_fields=("contractor", "status", "started_at", "releases"))
+            assignment.save(update_fields=("contractor", "status", "started_at", "active_seconds", "releases"))
     return len(ids)

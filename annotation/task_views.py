@@ -38,6 +38,7 @@ from annotation.reviewing import (
     do_save_draft,
     do_submit,
     do_update_flaw,
+    is_editable,
     open_review,
 )
 from annotation.studies import claim_next
@@ -92,7 +93,7 @@ def _task_context(assignment: Assignment, review: Review) -> dict[str, Any]:
         "study": assignment.study,
         "item": item,
         "review": review,
-        "locked": review.is_submitted,
+        "locked": not is_editable(review, assignment.study),
         "assisted": assisted,
         "flaws": FlawReport.objects.filter(review=review).order_by("id"),
         "judgements": (
@@ -136,15 +137,11 @@ def _locked(request: HttpRequest, assignment: Assignment) -> HttpResponse:
     return HttpResponseClientRedirect(reverse("task", args=[assignment.pk]))
 
 
-def _review(assignment: Assignment) -> Review:
-    return open_review(assignment)
-
-
 @contractor_required
 @require_POST
 def add_flaw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_contractor(request, pk)
-    review = _review(assignment)
+    review = open_review(assignment)
     form = FlawForm(request.POST)
     errors: dict[str, Any] = {}
     if form.is_valid():
@@ -165,7 +162,7 @@ def add_flaw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def edit_flaw(request: HtmxHttpRequest, pk: int, flaw_pk: int) -> HttpResponse:
     assignment = get_assignment_for_contractor(request, pk)
-    review = _review(assignment)
+    review = open_review(assignment)
     report = get_object_or_404(FlawReport.objects.select_related("review"), pk=flaw_pk, review=review)
     form = FlawForm(request.POST)
     errors: dict[str, Any] = {}
@@ -186,7 +183,7 @@ def edit_flaw(request: HtmxHttpRequest, pk: int, flaw_pk: int) -> HttpResponse:
 @require_POST
 def delete_flaw(request: HtmxHttpRequest, pk: int, flaw_pk: int) -> HttpResponse:
     assignment = get_assignment_for_contractor(request, pk)
-    review = _review(assignment)
+    review = open_review(assignment)
     report = get_object_or_404(FlawReport.objects.select_related("review"), pk=flaw_pk, review=review)
     try:
         do_delete_flaw(report)
@@ -199,7 +196,7 @@ def delete_flaw(request: HtmxHttpRequest, pk: int, flaw_pk: int) -> HttpResponse
 @require_POST
 def judge_comment(request: HtmxHttpRequest, pk: int, judgement_pk: int) -> HttpResponse:
     assignment = get_assignment_for_contractor(request, pk)
-    review = _review(assignment)
+    review = open_review(assignment)
     judgement = get_object_or_404(CommentJudgement, pk=judgement_pk, review=review)
     form = JudgeForm(request.POST)
     if form.is_valid():
@@ -216,7 +213,7 @@ def judge_comment(request: HtmxHttpRequest, pk: int, judgement_pk: int) -> HttpR
 @require_POST
 def save_draft(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_contractor(request, pk)
-    review = _review(assignment)
+    review = open_review(assignment)
     form = DraftForm(request.POST)
     if not form.is_valid():
         return render(request, f"{TEMPLATE}#save-state", {"save_error": form.errors.as_text()})
@@ -231,16 +228,17 @@ def save_draft(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_contractor(request, pk)
-    review = _review(assignment)
+    open_review(assignment)
     form = DraftForm(request.POST)
-    if form.is_valid() and not review.is_submitted:
-        review = do_save_draft(review, form.cleaned_data["rating"], form.cleaned_data["free_text"])
+    if not form.is_valid():
+        messages.error(request, f"Not submitted: {form.errors.as_text()}")
+        return redirect("task", pk=assignment.pk)
     timing = ActiveTimeForm({"seconds": request.POST.get("active_seconds", "0")})
     if timing.is_valid():
         do_add_active_time(assignment, timing.cleaned_data["seconds"])
     try:
-        do_submit(assignment)
-    except ValueError as exc:
+        do_submit(assignment, (form.cleaned_data["rating"], form.cleaned_data["free_text"]))
+    except (ValueError, ReviewLocked) as exc:
         messages.error(request, str(exc))
         return redirect("task", pk=assignment.pk)
     return redirect(reverse("queue") + "?submitted=1")

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import timedelta
+
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from annotation.models import Assignment, CommentJudgement, FlawReport, Review, User
+from annotation.studies import claim_next, do_release_abandoned
 from tests.conftest import client_for
 from tests.studies import CRITIQUE_MARK, World, give, make_world
 
@@ -197,3 +203,91 @@ def test_the_queue_hands_out_the_next_task_and_counts_progress(world: World, con
     client.post(reverse("task-submit", args=[second.pk]), {"rating": "4"})
     done = client.post(reverse("task-next"), follow=True)
     assert "No tasks left for you right now" in done.content.decode()
+
+
+def test_a_released_task_reaches_the_next_contractor_without_the_abandoned_draft(
+    world: World, contractor: User, other_contractor: User
+) -> None:
+    world.study.design = "within"  # released tasks may go to any enrolled contractor who has not seen the item
+    world.study.save(update_fields=("design",))
+    task = give(world, contractor, world.assisted, world.items[0])
+    client = client_for(contractor)
+    open_task(client, task)
+    client.post(
+        reverse("task-flaw-add", args=[task.pk]),
+        {"description": "ABANDONED-DRAFT-FLAW", "severity": "minor", "category": "other"},
+        headers=HTMX,
+    )
+    client.post(reverse("task-time", args=[task.pk]), {"seconds": "40"})
+    Assignment.objects.filter(pk=task.pk).update(started_at=timezone.now() - timedelta(hours=2))
+    assert do_release_abandoned(world.study) == 1
+    assert not Review.objects.filter(assignment=task).exists() and not FlawReport.objects.exists()
+    assert client.get(reverse("task", args=[task.pk])).status_code == 404
+    claimed = claim_next(other_contractor)
+    assert claimed is not None and claimed.pk == task.pk and claimed.active_seconds == 0
+    html = open_task(client_for(other_contractor), claimed)
+    assert "ABANDONED-DRAFT-FLAW" not in html
+    assert CommentJudgement.objects.filter(review__assignment=task).count() == 2  # shown afresh to the new reviewer
+
+
+def test_queued_tasks_open_only_when_next_task_hands_them_out(world: World, contractor: User) -> None:
+    queued = give(world, contractor, world.assisted, world.items[0])
+    Assignment.objects.filter(pk=queued.pk).update(status="pending", started_at=None)
+    client = client_for(contractor)
+    assert client.get(reverse("task", args=[queued.pk])).status_code == 404
+    assert client.get(f"/api/tasks/{queued.pk}/").status_code == 404
+    assert not CommentJudgement.objects.exists()  # nothing was shown
+    client.post(reverse("task-next"))
+    assert client.get(reverse("task", args=[queued.pk])).status_code == 200
+
+
+def test_a_closed_study_freezes_unfinished_reviews(world: World, contractor: User) -> None:
+    task = give(world, contractor, world.unassisted, world.items[0])
+    client = client_for(contractor)
+    open_task(client, task)
+    world.study.status = "closed"
+    world.study.save(update_fields=("status",))
+    late = client.post(
+        reverse("task-flaw-add", args=[task.pk]),
+        {"description": "x", "severity": "major", "category": "other"},
+        headers=HTMX,
+    )
+    assert late["HX-Redirect"] == reverse("task", args=[task.pk])
+    refused = client.post(reverse("task-submit", args=[task.pk]), {"rating": "5"}, follow=True).content.decode()
+    assert "The study is closed: this review can no longer change." in refused
+    assert Review.objects.get().status == "draft" and not FlawReport.objects.exists()
+
+
+def test_a_bad_rating_on_submit_says_so_and_submits_nothing(world: World, contractor: User) -> None:
+    task = give(world, contractor, world.unassisted, world.items[0])
+    client = client_for(contractor)
+    open_task(client, task)
+    page = client.post(reverse("task-submit", args=[task.pk]), {"rating": "9"}, follow=True).content.decode()
+    assert "Not submitted:" in page and "rating" in page
+    assert Review.objects.get().status == "draft"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_submits_at_the_same_moment_make_one_review_and_no_error(researcher: User, contractor: User) -> None:
+    world = make_world(researcher, [contractor])
+    task = give(world, contractor, world.unassisted, world.items[0])
+    open_task(client_for(contractor), task)
+    clients = [client_for(contractor) for _ in range(4)]
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def submit(client: Client) -> None:
+        try:
+            barrier.wait()
+            statuses.append(client.post(reverse("task-submit", args=[task.pk]), {"rating": "3"}).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [302] * 4
+    review = Review.objects.get(assignment=task)
+    assert (review.status, review.rating) == ("submitted", 3)

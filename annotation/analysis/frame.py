@@ -42,9 +42,10 @@ def planted_by_item(study: Study) -> dict[int, dict[int, PlantedFlaw]]:
     return planted
 
 
-def report_matches(study: Study) -> tuple[dict[int, tuple[str, int | None, bool]], dict[int, list[int]]]:
+def report_matches(
+    study: Study, planted: dict[int, dict[int, PlantedFlaw]]
+) -> tuple[dict[int, tuple[str, int | None, bool]], dict[int, list[int]]]:
     """Per report: (verdict, matched planted flaw, confirmed?); and the reports of each review."""
-    planted = planted_by_item(study)
     spans = {item: {pk: Span(f.start, f.end, f.line_start, f.line_end) for pk, f in flaws.items()}
              for item, flaws in planted.items()}  # fmt: skip
     adjudications = {
@@ -73,9 +74,10 @@ def report_matches(study: Study) -> tuple[dict[int, tuple[str, int | None, bool]
     return result, by_review
 
 
-def review_frame(study: Study) -> pd.DataFrame:
+def study_frames(study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per submitted review; and one per (submitted review, planted flaw of its item): caught or not."""
     planted = planted_by_item(study)
-    matches, by_review = report_matches(study)
+    matches, by_review = report_matches(study, planted)
     judgements = {
         row["review_id"]: row
         for row in CommentJudgement.objects.filter(review__assignment__study=study, review__status="submitted")
@@ -91,6 +93,7 @@ def review_frame(study: Study) -> pd.DataFrame:
         )
     }
     rows: list[dict[str, Any]] = []
+    units: list[dict[str, Any]] = []
     reviews = Review.objects.filter(assignment__study=study, status="submitted").values_list(
         "pk", "assignment_id", "assignment__contractor_id", "assignment__item_id", "assignment__arm__name",
         "assignment__arm__kind", "assignment__active_seconds", "rating",
@@ -99,6 +102,7 @@ def review_frame(study: Study) -> pd.DataFrame:
         verdicts = [matches[pk] for pk in by_review.get(review, [])]
         caught = {flaw for _, flaw, _ in verdicts if flaw is not None}
         flaws = planted.get(item, {})
+        units.extend({"contractor": contractor, "unit": f, "arm": arm, "caught": int(f in caught)} for f in flaws)
         row: dict[str, Any] = {
             "review": review, "assignment": assignment, "contractor": contractor, "item": item, "arm": arm,
             "arm_kind": kind, "reported": len(verdicts), "valid": sum(v == "valid" for v, _, _ in verdicts),
@@ -120,19 +124,4 @@ def review_frame(study: Study) -> pd.DataFrame:
             "active_s": active_s, "rating": rating,
         }  # fmt: skip
         rows.append(row)
-    return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def caught_frame(study: Study) -> pd.DataFrame:
-    """One row per (submitted review, planted flaw of its item): was it caught? For agreement."""
-    planted = planted_by_item(study)
-    matches, by_review = report_matches(study)
-    rows = []
-    reviews = Review.objects.filter(assignment__study=study, status="submitted").values_list(
-        "pk", "assignment__contractor_id", "assignment__item_id", "assignment__arm__name"
-    )
-    for review, contractor, item, arm in reviews:
-        caught = {matches[pk][1] for pk in by_review.get(review, [])}
-        for flaw in planted.get(item, {}):
-            rows.append({"contractor": contractor, "unit": flaw, "arm": arm, "caught": int(flaw in caught)})
-    return pd.DataFrame(rows, columns=["contractor", "unit", "arm", "caught"])
+    return pd.DataFrame(rows, columns=COLUMNS), pd.DataFrame(units, columns=["contractor", "unit", "arm", "caught"])

@@ -7,7 +7,9 @@ import io
 import math
 from dataclasses import asdict, dataclass, field
 
-from annotation.analysis.frame import caught_frame, review_frame
+import pandas as pd
+
+from annotation.analysis.frame import study_frames
 from annotation.analysis.metrics import METRICS, Difference, Estimate, agreement, analyse
 from annotation.analysis.mixed import MixedEffect, mixed_effects
 from annotation.models import ArmKind, Study
@@ -24,6 +26,7 @@ METHOD = (
 @dataclass
 class Results:
     study: Study
+    frame: pd.DataFrame
     control: str | None
     estimates: list[Estimate]
     differences: list[Difference]
@@ -45,17 +48,16 @@ class Results:
 
 
 def study_results(study: Study, *, draws: int = 1000) -> Results:
-    frame = review_frame(study)
+    frame, caught = study_frames(study)
     control = study.arms.filter(kind=ArmKind.UNASSISTED).values_list("name", flat=True).first()
     estimates, differences = analyse(frame, control=control, draws=draws, seed=study.seed)
     mixed = mixed_effects(frame, control=control) if control and not frame.empty else []
-    results = Results(study, control, estimates, differences, mixed)
+    results = Results(study, frame, control, estimates, differences, mixed)
     if not frame.empty:
         results.reviews = len(frame)
         results.contractors = frame["contractor"].nunique()
         results.items = frame["item"].nunique()
         results.auto_judged = int(frame["auto_judged"].sum())
-        caught = caught_frame(study)
         for arm, rows in frame.groupby("arm"):
             results.rating_alpha[str(arm)] = agreement(rows, value="rating", unit="item", level="ordinal")
             results.caught_alpha[str(arm)] = agreement(

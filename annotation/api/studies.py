@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from annotation.access import IsContractor, IsResearcher, assignments_for, studies_for
+from annotation.access import IsContractor, IsResearcher, assignments_for, claimed_assignments_for, studies_for
 from annotation.api.study_serializers import (
     EnrolSerializer,
     LaunchRefusedSerializer,
@@ -146,7 +146,10 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet[Assignment]):
         return TaskDetailSerializer if self.action == "retrieve" else TaskSerializer
 
     def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
-        assignment = self.get_object()
+        """A started or finished task; queued ones are listed but open only when "next" hands them out."""
+        assignment = get_object_or_404(
+            claimed_assignments_for(_user(request)).select_related("study", "item", "arm"), pk=kwargs["pk"]
+        )
         open_review(assignment)
         return Response(TaskDetailSerializer(assignment).data)
 

@@ -91,9 +91,8 @@
       paint("selection", []);
       return;
     }
-    const text = sources().map((s) => s.textContent).join("\n");
     const lines = lineStart ? (lineStart === lineEnd ? `Line ${lineStart}: ` : `Lines ${lineStart}–${lineEnd}: `) : "";
-    const quote = rangesFor(start, end).map((r) => r.toString()).join("\n") || text.slice(0, 0);
+    const quote = rangesFor(start, end).map((r) => r.toString()).join("\n");
     label.textContent = `${lines}“${quote.length > 90 ? quote.slice(0, 90) + "…" : quote}”`;
     paint("selection", [[start, end]]);
   }
