@@ -139,3 +139,11 @@ def test_critiques_of_an_imported_critic_cannot_be_generated_and_the_page_says_w
     page = client_for(researcher).post(reverse("study-critiques", args=[world.study.pk]), follow=True)
     assert "is an imported critic: its critiques come from files" in page.content.decode()
     assert not CritiqueRun.objects.exists()
+
+
+def test_the_api_names_unknown_critics_and_items_instead_of_dropping_them(researcher_client: Client) -> None:
+    body = {"name": "typo", "item_ids": [ItemFactory.create().pk, 999999], "critics": [424242]}
+    response = researcher_client.post("/api/studies/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"critics": ["No critic with id 424242."], "item_ids": ["No item with id 999999."]}
+    assert not Study.objects.exists()

@@ -82,6 +82,20 @@ class StudyCreateSerializer(serializers.Serializer[None]):
     time_limit_s = serializers.IntegerField(min_value=10, required=False, allow_null=True, default=None)
     abandon_after_s = serializers.IntegerField(min_value=60, default=3600)
 
+    def validate_critics(self, value: list[int]) -> list[int]:
+        from assist.interface import critic_choices
+
+        unknown = sorted(set(value) - {pk for pk, _ in critic_choices(value)})
+        if unknown:
+            raise serializers.ValidationError(f"No critic with id {', '.join(map(str, unknown))}.")
+        return value
+
+    def validate_item_ids(self, value: list[int]) -> list[int]:
+        unknown = sorted(set(value) - set(Item.objects.filter(pk__in=value).values_list("pk", flat=True)))
+        if unknown:
+            raise serializers.ValidationError(f"No item with id {', '.join(map(str, unknown[:20]))}.")
+        return value
+
     def spec(self) -> StudySpec:
         data = self.validated_data
         return StudySpec(
