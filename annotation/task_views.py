@@ -124,11 +124,15 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, TEMPLATE, context)
 
 
-def _lists(request: HttpRequest, assignment: Assignment, review: Review, **extra: Any) -> HttpResponse:
-    """The flaws list, with the critique panel swapped out of band (accepting a comment changes both)."""
+def _lists(
+    request: HttpRequest, assignment: Assignment, review: Review, *, critique: bool = True, **extra: Any
+) -> HttpResponse:
+    """The flaws list and, when it may have changed, the critique panel out of band (accepting a comment,
+    or deleting a report accepted from one, changes both). Adding or editing a report leaves the panel
+    alone, so a key press aimed at a comment never lands on a button being swapped out."""
     context = _task_context(assignment, review) | extra
     html = render_to_string(f"{TEMPLATE}#flaws", context, request)
-    if context["assisted"]:
+    if critique and context["assisted"]:
         html += render_to_string(f"{TEMPLATE}#critique", context | {"oob": True}, request)
     return HttpResponse(html)
 
@@ -153,7 +157,7 @@ def add_flaw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 return _locked(request, assignment)
     else:
         errors = {field: " ".join(str(m) for m in msgs) for field, msgs in form.errors.items()}
-    response = _lists(request, assignment, review, flaw_errors=errors)
+    response = _lists(request, assignment, review, critique=False, flaw_errors=errors)
     response["HX-Trigger"] = "flaw-rejected" if errors else "flaw-added"
     return response
 
@@ -176,7 +180,8 @@ def edit_flaw(request: HtmxHttpRequest, pk: int, flaw_pk: int) -> HttpResponse:
                 return _locked(request, assignment)
     else:
         errors = {field: " ".join(str(m) for m in msgs) for field, msgs in form.errors.items()}
-    return _lists(request, assignment, review, flaw_errors=errors, editing=report.pk if errors else None)
+    editing = report.pk if errors else None
+    return _lists(request, assignment, review, critique=False, flaw_errors=errors, editing=editing)
 
 
 @contractor_required
