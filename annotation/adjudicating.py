@@ -36,3 +36,9 @@ def do_adjudicate(report: FlawReport, verdict: str, planted_flaw_id: int | None,
         },
     )
     return adjudication
+
+
+def do_set_match_threshold(study: Study, threshold: float) -> None:
+    """Proposals follow the new threshold at once; confirmed adjudications stay as they were."""
+    study.match_threshold = threshold
+    study.save(update_fields=["match_threshold"])

@@ -133,6 +133,7 @@ class PlantedFlaw(models.Model):
         return f"{self.get_severity_display()} {self.category} flaw in item {self.item_id}"
 
 
+from annotation.export_models import ExportJob, ExportStatus  # noqa: E402
 from annotation.review_models import (  # noqa: E402
     Adjudication,
     CommentAction,
@@ -165,6 +166,8 @@ __all__ = [
     "Dataset",
     "Design",
     "Enrollment",
+    "ExportJob",
+    "ExportStatus",
     "FlawReport",
     "Item",
     "PlantedFlaw",

@@ -9,13 +9,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from annotation.access import get_study_for_researcher, request_user, researcher_required
-from annotation.adjudicating import check_adjudication, do_adjudicate, proposed_match
+from annotation.adjudicating import check_adjudication, do_adjudicate, do_set_match_threshold, proposed_match
 from annotation.analysis.charts import bar_chart, histogram
 from annotation.analysis.metrics import METRICS
 from annotation.analysis.report import results_csv, study_results
 from annotation.exporting.tables import TABLES, rows
 from annotation.exporting.writers import csv_lines, jsonl_lines
 from annotation.models import FlawReport, Item, PlantedFlaw, Verdict
+
+EXPORT_FORMAT_CHOICES = (
+    ("parquet", "Parquet tables"),
+    ("jsonl", "JSON Lines tables"),
+    ("csv", "CSV tables"),
+    ("openai-critiques", "OpenAI critiques release format"),
+)
 
 CHARTS = (
     ("catch_rate", True),
@@ -54,6 +61,7 @@ def study_results_page(request: HttpRequest, pk: int) -> HttpResponse:
         "table": table,
         "mixed_method": results.mixed[0].method if results.mixed else "",
         "export_tables": list(TABLES),
+        "export_formats": EXPORT_FORMAT_CHOICES,
     }
     return render(request, "annotation/study_results.html", context)
 
@@ -132,6 +140,22 @@ def adjudicate_report(request: HttpRequest, pk: int, report_pk: int) -> HttpResp
     else:
         do_adjudicate(report, verdict, planted_id, request_user(request))
     return redirect("study-adjudicate-item", pk=study.pk, item_pk=report.review.assignment.item_id)
+
+
+@researcher_required
+@require_POST
+def match_threshold(request: HttpRequest, pk: int) -> HttpResponse:
+    study = get_study_for_researcher(request, pk)
+    try:
+        threshold = float(request.POST.get("match_threshold", ""))
+    except ValueError:
+        threshold = -1.0
+    if not 0.0 <= threshold <= 1.0:
+        messages.error(request, "match_threshold: give a number from 0 to 1.")
+    else:
+        do_set_match_threshold(study, threshold)
+        messages.success(request, f"Match threshold set to {threshold:g}.")
+    return redirect("study-adjudicate", pk=study.pk)
 
 
 @researcher_required

@@ -2,13 +2,17 @@ from __future__ import annotations
 
 from django.urls import path
 
-from annotation import results_views, study_views, task_views, views
+from annotation import export_views, results_views, study_views, task_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("datasets/", views.dataset_list, name="dataset-list"),
     path("datasets/import/", views.dataset_import, name="dataset-import"),
     path("datasets/<int:pk>/", views.dataset_detail, name="dataset-detail"),
+    path("datasets/<int:pk>/exports/", export_views.dataset_export_start, name="dataset-export-start"),
+    path("exports/", export_views.export_list, name="export-list"),
+    path("exports/<int:pk>/", export_views.export_detail, name="export-detail"),
+    path("exports/<int:pk>/download/", export_views.export_download, name="export-download"),
     path("items/<int:pk>/", views.item_detail, name="item-detail"),
     path("tasks/", task_views.queue, name="queue"),
     path("tasks/next/", task_views.next_task, name="task-next"),
@@ -35,6 +39,8 @@ urlpatterns = [
     path("studies/<int:pk>/results/", results_views.study_results_page, name="study-results"),
     path("studies/<int:pk>/results.csv", results_views.study_results_csv, name="study-results-csv"),
     path("studies/<int:pk>/export/<str:table>.<str:fmt>", results_views.study_export, name="study-export"),
+    path("studies/<int:pk>/exports/", export_views.study_export_start, name="study-export-start"),
+    path("studies/<int:pk>/match-threshold/", results_views.match_threshold, name="study-match-threshold"),
     path("studies/<int:pk>/adjudicate/", results_views.adjudication_list, name="study-adjudicate"),
     path("studies/<int:pk>/adjudicate/<int:item_pk>/", results_views.adjudicate_item, name="study-adjudicate-item"),
     path(

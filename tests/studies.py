@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from annotation.models import Arm, Assignment, Enrollment, Item, Study, StudyItem, User
+from annotation.models import Arm, Assignment, Enrollment, FlawReport, Item, Review, Study, StudyItem, User
 from assist.models import CriticConfig, Critique
 from tests.factories import (
     CriticConfigFactory,
@@ -74,3 +74,18 @@ def give(world: World, contractor: User, arm: Arm, item: Item, order: int = 0) -
         status="active",
         started_at=timezone.now(),
     )
+
+
+def submitted_review(world: World, contractor: User, arm_name: str, item: int, spans: list[tuple[int, int]]) -> Review:
+    """A submitted review of world.items[item] in the arm, with one flaw report per span."""
+    arm = world.assisted if arm_name == "assisted" else world.unassisted
+    task = give(world, contractor, arm, world.items[item])
+    review = Review.objects.create(assignment=task, rating=4, status="submitted", submitted_at=timezone.now())
+    for start, end in spans:
+        FlawReport.objects.create(
+            review=review, start=start, end=end, description="d", severity="major", category="accuracy"
+        )
+    task.status = "submitted"
+    task.active_seconds = 90
+    task.save(update_fields=("status", "active_seconds"))
+    return review

@@ -14,6 +14,7 @@ from django.utils import timezone
 from annotation.exporting.export import do_export
 from annotation.models import Adjudication, CommentJudgement, FlawReport, Review, User
 from tests.conftest import client_for
+from tests.factories import CritiqueFactory
 from tests.studies import World, give, make_world
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,8 @@ def world(researcher: User, contractor: User, other_contractor: User) -> World:
         review.rating, review.status, review.submitted_at = 5, "submitted", timezone.now()
         review.save()
     first, second = CommentJudgement.objects.order_by("position")  # the assisted review's two comments
-    CommentJudgement.objects.filter(pk=first.pk).update(action="accepted")
+    CommentJudgement.objects.filter(pk=first.pk).update(action="accepted", helpful=True)
+    CritiqueFactory.create(item=w.items[0], critic=w.critic, sample_index=1, text="A worse critique.", helpful=False)
     CommentJudgement.objects.filter(pk=second.pk).update(action="rejected")
     Adjudication.objects.create(
         report=FlawReport.objects.order_by("id")[0], verdict="valid", planted_flaw=w.items[0].planted_flaws.first()
@@ -54,6 +56,7 @@ def test_every_table_exports_with_a_manifest_and_loads_in_hugging_face_datasets(
     manifest = do_export(world.study, fmt, tmp_path)
     assert manifest["counts"] == {
         "flaw_reports": 6, "reviews": 2, "assignments": 2, "ai_comments": 2, "items": 2, "preference_pairs": 1,
+        "critique_pairs": 1,
     }  # fmt: skip
     assert (
         manifest["study"]["seed"] == world.study.seed
@@ -83,6 +86,15 @@ def test_every_table_exports_with_a_manifest_and_loads_in_hugging_face_datasets(
     assert pairs[0]["prompt"].endswith(
         "Response:\nThe cat sat on the mat. It was a sunny day.\n\nPoint out the flaws in the response."
     )
+    critique_pairs = datasets.load_dataset(
+        builder, data_files=str(tmp_path / f"critique_pairs.{fmt}"), split="train", cache_dir=str(tmp_path / "hf")
+    )
+    # The shown critique won one contractor's "helpful" vote; the other sample carries a human "not helpful" label.
+    assert (
+        critique_pairs[0]["chosen"] == "AI-CRITIQUE-TEXT whole 0"
+        and critique_pairs[0]["rejected"] == "A worse critique."
+    )
+    assert critique_pairs[0]["label_source"] == "mixed" and critique_pairs[0]["prompt"] == pairs[0]["prompt"]
 
 
 def test_the_command_exports_by_id_or_name(world: World, tmp_path: Path) -> None:

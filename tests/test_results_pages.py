@@ -8,13 +8,12 @@ import io
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from annotation.analysis.report import study_results
 from annotation.matching import Span, overlap, propose
-from annotation.models import Adjudication, FlawReport, Review, User
+from annotation.models import Adjudication, FlawReport, User
 from tests.conftest import client_for
-from tests.studies import World, give, make_world
+from tests.studies import World, make_world, submitted_review
 
 pytestmark = pytest.mark.django_db
 
@@ -30,27 +29,13 @@ def test_overlap_counts_the_shorter_span_and_shared_lines_for_code() -> None:
     assert propose(Span(40, 50), planted, code=False, threshold=0.3) is None
 
 
-def _submitted(world: World, contractor: User, arm_name: str, item: int, spans: list[tuple[int, int]]) -> Review:
-    arm = world.assisted if arm_name == "assisted" else world.unassisted
-    task = give(world, contractor, arm, world.items[item])
-    review = Review.objects.create(assignment=task, rating=4, status="submitted", submitted_at=timezone.now())
-    for start, end in spans:
-        FlawReport.objects.create(
-            review=review, start=start, end=end, description="d", severity="major", category="accuracy"
-        )
-    task.status = "submitted"
-    task.active_seconds = 90
-    task.save(update_fields=("status", "active_seconds"))
-    return review
-
-
 @pytest.fixture
 def world(researcher: User, contractor: User, other_contractor: User) -> World:
     w = make_world(researcher, [contractor, other_contractor], items=2)
-    _submitted(w, contractor, "assisted", 0, [(4, 7), (20, 23)])  # finds the planted "cat" flaw, plus one more
-    _submitted(w, other_contractor, "unassisted", 0, [(30, 35)])  # misses it
-    _submitted(w, contractor, "unassisted", 1, [])
-    _submitted(w, other_contractor, "assisted", 1, [(5, 7)])
+    submitted_review(w, contractor, "assisted", 0, [(4, 7), (20, 23)])  # finds the planted "cat" flaw, plus one more
+    submitted_review(w, other_contractor, "unassisted", 0, [(30, 35)])  # misses it
+    submitted_review(w, contractor, "unassisted", 1, [])
+    submitted_review(w, other_contractor, "assisted", 1, [(5, 7)])
     return w
 
 

@@ -2,18 +2,29 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotation.access import IsContractor, IsResearcher, assignments_for, claimed_assignments_for, studies_for
+from annotation.adjudicating import check_adjudication, do_adjudicate, do_set_match_threshold
+from annotation.api.adjudication import (
+    AdjudicationSerializer,
+    ReportAdjudicationSerializer,
+    report_rows,
+    study_reports,
+)
+from annotation.api.exports import ExportJobSerializer, request_fields, start_export
 from annotation.api.study_serializers import (
     EnrolSerializer,
     LaunchRefusedSerializer,
+    MatchThresholdSerializer,
     ProgressSerializer,
     StudyCreateSerializer,
+    StudyExportSerializer,
     StudySerializer,
     TaskDetailSerializer,
     TaskSerializer,
@@ -122,6 +133,51 @@ class StudyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Study]
             "released": released_pool(study),
         }
         return Response(ProgressSerializer(body).data)
+
+    @extend_schema(
+        methods=["GET"],
+        parameters=[OpenApiParameter("item", int, description="Only this item's reports.")],
+        responses=ReportAdjudicationSerializer(many=True),
+    )
+    @extend_schema(methods=["POST"], request=AdjudicationSerializer, responses=ReportAdjudicationSerializer)
+    @action(detail=True, methods=["get", "post"])
+    def adjudications(self, request: Request, pk: str) -> Response:
+        """Submitted flaw reports with Redline's proposed match; POST confirms a verdict and match for one."""
+        study = self.get_object()
+        if request.method == "GET":
+            paginator = PageNumberPagination()
+            page = paginator.paginate_queryset(study_reports(study, request.query_params.get("item")), request, self)
+            assert page is not None
+            rows = report_rows(study, list(page))
+            listed = ReportAdjudicationSerializer(rows, many=True)  # type: ignore[arg-type]  # many=True takes a list
+            return paginator.get_paginated_response(listed.data)
+        form = AdjudicationSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        report = get_object_or_404(study_reports(study, None), pk=form.validated_data["report"])
+        verdict, planted_flaw = form.validated_data["verdict"], form.validated_data["planted_flaw"]
+        problems = check_adjudication(report, verdict, planted_flaw)
+        if problems:
+            return Response({"detail": " ".join(problems)}, status=status.HTTP_400_BAD_REQUEST)
+        do_adjudicate(report, verdict, planted_flaw, _user(request))
+        report = study_reports(study, None).get(pk=report.pk)
+        return Response(ReportAdjudicationSerializer(report_rows(study, [report])[0]).data)
+
+    @extend_schema(request=MatchThresholdSerializer, responses=StudySerializer)
+    @action(detail=True, methods=["post"], url_path="match-threshold")
+    def match_threshold(self, request: Request, pk: str) -> Response:
+        """Set the span overlap (0 to 1) at which a report is proposed as catching a planted flaw."""
+        study = self.get_object()
+        form = MatchThresholdSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        do_set_match_threshold(study, form.validated_data["match_threshold"])
+        return Response(StudySerializer(self.get_object()).data)
+
+    @extend_schema(request=StudyExportSerializer, responses={202: ExportJobSerializer})
+    @action(detail=True, methods=["post"])
+    def export(self, request: Request, pk: str) -> Response:
+        """Start an export job of this study; poll GET /api/exports/N/ and download when done."""
+        study = self.get_object()
+        return start_export(_user(request), {**request_fields(request.data), "study": study.pk})
 
     @extend_schema(responses={200: {"type": "object"}})
     @action(detail=True, methods=["get"])

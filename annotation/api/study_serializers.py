@@ -48,6 +48,7 @@ class StudySerializer(serializers.ModelSerializer[Study]):
             "instructions",
             "time_limit_s",
             "abandon_after_s",
+            "match_threshold",
             "arms",
             "item_count",
             "contractors",
@@ -148,6 +149,15 @@ class LaunchRefusedSerializer(serializers.Serializer[None]):
     detail = serializers.CharField()
     problems = serializers.ListField(child=serializers.CharField())
     missing_critiques = serializers.DictField(child=serializers.IntegerField(), help_text="Arm name -> items missing.")
+
+
+class MatchThresholdSerializer(serializers.Serializer[None]):
+    match_threshold = serializers.FloatField(min_value=0.0, max_value=1.0)
+
+
+class StudyExportSerializer(serializers.Serializer[None]):
+    format = serializers.ChoiceField(choices=["jsonl", "csv", "parquet", "openai-critiques"])
+    tables = serializers.ListField(child=serializers.CharField(), required=False, help_text="Empty: every table.")
 
 
 # Contractor side: only what the task shows. No arm name, no planted flaws, critiques only when assisted.

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import F, QuerySet
 
-from annotation.exporting.pairs import PAIRS, preference_pairs
+from annotation.exporting.pairs import CRITIQUE_PAIRS, PAIRS, critique_pairs, preference_pairs
 from annotation.models import Assignment, CommentJudgement, FlawReport, Item, Review, Study
 
 CHUNK = 10_000
@@ -118,5 +118,10 @@ TABLES: dict[str, tuple[dict[str, str], Callable[[Study], QuerySet[Any] | Iterat
         PAIRS,
         preference_pairs,
         "Accepted vs rejected AI comments of one review: (prompt, chosen, rejected).",
+    ),
+    "critique_pairs": (
+        CRITIQUE_PAIRS,
+        critique_pairs,
+        "Helpful vs unhelpful critiques of one item, by human label or contractors' majority vote.",
     ),
 }

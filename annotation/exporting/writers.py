@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -58,19 +58,45 @@ def _arrow_schema(types: dict[str, str]) -> Any:
     return pa.schema([(name, mapping[kind]) for name, kind in types.items()])
 
 
+type Progress = Callable[[int], None]
+
+
+def _counted(rows: Iterable[tuple[Any, ...]], on_rows: Progress) -> Iterator[tuple[Any, ...]]:
+    pending = 0
+    for row in rows:
+        yield row
+        pending += 1
+        if pending == BATCH:
+            on_rows(pending)
+            pending = 0
+    on_rows(pending)
+
+
 def write_table(
-    path: Path, fmt: str, types: dict[str, str], queryset: QuerySet[Any] | Iterator[tuple[Any, ...]]
+    path: Path,
+    fmt: str,
+    types: dict[str, str],
+    queryset: QuerySet[Any] | Iterator[tuple[Any, ...]],
+    on_rows: Progress | None = None,
 ) -> int:
-    """Write the rows to `path` in `fmt`; returns the number of rows."""
+    """Write the rows to `path` in `fmt`; returns the number of rows. `on_rows` hears of every batch written."""
     columns = list(types)
     count = 0
     if fmt == "jsonl" and isinstance(queryset, QuerySet) and connections[queryset.db].vendor == "postgresql":
+        pending = 0
         with path.open("wb") as binary:
             for block in json_lines_from_postgres(queryset, columns):
                 binary.write(block)
-                count += block.count(b"\n")
+                written = block.count(b"\n")
+                count += written
+                pending += written
+                if on_rows is not None and pending >= BATCH:
+                    on_rows(pending)
+                    pending = 0
+        if on_rows is not None:
+            on_rows(pending)
         return count
-    rows = iter_rows(queryset)
+    rows = iter_rows(queryset) if on_rows is None else _counted(iter_rows(queryset), on_rows)
     if fmt == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -105,4 +131,22 @@ def _write_lines(out: IO[str], lines: Iterator[str]) -> int:
             out.write("".join(buffer))
             buffer = []
     out.write("".join(buffer))
+    return count
+
+
+def write_documents(
+    path: Path, rows: Iterable[tuple[dict[str, Any], int]], on_items: Callable[[int], None] | None = None
+) -> int:
+    """Write the lines; returns how many. `on_items` hears every thousand items or so."""
+    count = pending = 0
+    with path.open("w", encoding="utf-8") as out:
+        for row, items in rows:
+            out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+            count += 1
+            pending += items
+            if on_items is not None and pending >= 1000:
+                on_items(pending)
+                pending = 0
+    if on_items is not None:
+        on_items(pending)
     return count

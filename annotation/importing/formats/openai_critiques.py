@@ -115,6 +115,13 @@ def parse_openai(stream: IO[bytes], errors: ErrorLog) -> Iterator[ParsedItem]:
                             "question": question_meta,
                             "answer": answer_meta,
                             "feedback": feedback_meta,
+                            # Which fields the source had, in order, so an export writes the same shape.
+                            "keys": {
+                                "question": list(question.data),
+                                "answer": list(answer.data),
+                                "feedback": list(feedback),
+                            },
+                            "inline_answer": "answers" not in question.data,
                         }
                     },
                     critiques=[critique for critique in critiques if critique is not None],

@@ -5,8 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotation.exporting.export import do_export
-from annotation.exporting.writers import FORMATS
+from annotation.exporting.export import EXPORT_FORMATS, do_export
 from annotation.models import Study
 
 
@@ -15,7 +14,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("study", help="Study id or exact name.")
-        parser.add_argument("--format", choices=FORMATS, default="jsonl")
+        parser.add_argument("--format", choices=EXPORT_FORMATS, default="jsonl")
         parser.add_argument("--out", required=True, type=Path, help="A directory; one file per table.")
         parser.add_argument("--tables", nargs="*", help="Only these tables.")
 

@@ -1,0 +1,70 @@
+"""Export jobs from the browser: start one for a study (or, for admins, a dataset), watch it, download the zip."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from annotation.access import get_dataset_for_researcher, get_study_for_researcher, request_user, researcher_required
+from annotation.exporting.jobs import check_export, do_start_export, download_name, exports_dir, exports_for
+from annotation.http import HtmxHttpRequest
+from annotation.models import Dataset, ExportJob, ExportStatus, Study
+
+
+def get_export_for_user(request: HttpRequest, pk: int) -> ExportJob:
+    return get_object_or_404(exports_for(request_user(request)), pk=pk)
+
+
+def _start(request: HttpRequest, study: Study | None = None, dataset: Dataset | None = None) -> HttpResponse:
+    fmt = request.POST.get("format", "")
+    tables = request.POST.getlist("tables")
+    problems = check_export(study, dataset, fmt, tables)
+    if problems:
+        messages.error(request, " ".join(problems))
+        return redirect("study-results", pk=study.pk) if study else redirect("dataset-detail", pk=dataset.pk)  # type: ignore[union-attr]
+    job = do_start_export(request_user(request), fmt, study=study, dataset=dataset, tables=tables)
+    messages.success(request, f"Export {job.pk} queued.")
+    return redirect("export-detail", pk=job.pk)
+
+
+@researcher_required
+@require_POST
+def study_export_start(request: HttpRequest, pk: int) -> HttpResponse:
+    return _start(request, study=get_study_for_researcher(request, pk))
+
+
+@researcher_required
+@require_POST
+def dataset_export_start(request: HttpRequest, pk: int) -> HttpResponse:
+    dataset = get_dataset_for_researcher(request, pk)
+    if not request_user(request).is_admin_role:
+        raise PermissionDenied("Only admins export whole datasets (they hold the ground truth).")
+    return _start(request, dataset=dataset)
+
+
+@researcher_required
+@require_GET
+def export_list(request: HttpRequest) -> HttpResponse:
+    jobs = exports_for(request_user(request))[:100]
+    return render(request, "annotation/export_list.html", {"jobs": jobs})
+
+
+@researcher_required
+@require_GET
+def export_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    job = get_export_for_user(request, pk)
+    template = "annotation/export_detail.html" + ("#progress" if request.htmx else "")
+    return render(request, template, {"job": job})
+
+
+@researcher_required
+@require_GET
+def export_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    job = get_export_for_user(request, pk)
+    path = exports_dir().parent / job.file
+    if job.status != ExportStatus.DONE or not job.file or not path.is_file():
+        raise Http404("This export has no file (yet).")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=download_name(job))

@@ -1,0 +1,126 @@
+"""Export jobs: the request is checked and queued here; the worker writes every file, zips them, and records progress.
+
+A redelivered job (the worker died mid-way) starts again from nothing: the files of a partial
+run are removed before writing, so a zip is never half of one run and half of another.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import zipfile
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from annotation.exporting.export import EXPORT_FORMATS, RELEASE, do_export, do_export_dataset
+from annotation.exporting.tables import TABLES
+from annotation.models import Dataset, ExportJob, ExportStatus, Item, Study, User
+
+log = logging.getLogger(__name__)
+DATASET_FORMATS = ("native", RELEASE)
+
+
+def exports_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "exports"
+
+
+def check_export(study: Study | None, dataset: Dataset | None, fmt: str, tables: list[str]) -> list[str]:
+    formats = DATASET_FORMATS if dataset is not None else EXPORT_FORMATS
+    problems = []
+    if fmt not in formats:
+        problems.append(f"format: {fmt!r} is not one of {', '.join(formats)}")
+    unknown = [name for name in tables if name not in TABLES]
+    if unknown:
+        problems.append(f"tables: unknown {', '.join(unknown)}; choose from {', '.join(TABLES)}")
+    if tables and fmt in (RELEASE, "native"):
+        problems.append(f"tables: the {fmt} format is one file; leave tables empty")
+    return problems
+
+
+def do_start_export(
+    user: User, fmt: str, *, study: Study | None = None, dataset: Dataset | None = None, tables: list[str] | None = None
+) -> ExportJob:
+    """Record the job and queue it once the row is committed (callers run check_export first)."""
+    from annotation.tasks import run_export
+
+    job = ExportJob.objects.create(requested_by=user, study=study, dataset=dataset, format=fmt, tables=tables or [])
+    transaction.on_commit(lambda: run_export.delay(job.pk))
+    return job
+
+
+def exports_for(user: User) -> QuerySet[ExportJob]:
+    """Admins see every export; researchers their own requests; nobody else any."""
+    jobs = ExportJob.objects.select_related("study", "dataset", "requested_by")
+    if user.is_admin_role:
+        return jobs
+    return jobs.filter(requested_by=user) if user.is_researcher else jobs.none()
+
+
+def _total(job: ExportJob) -> int:
+    if job.dataset is not None:
+        return job.dataset.items.count()
+    assert job.study is not None
+    if job.format == RELEASE:
+        return Item.objects.filter(studyitem__study=job.study).count()
+    total = 0
+    for name in job.tables or list(TABLES):
+        source = TABLES[name][1](job.study)
+        total += source.count() if isinstance(source, QuerySet) else 0  # generated tables grow the total as they go
+    return total
+
+
+def _advance(job_id: int, table: str, rows: int) -> None:
+    ExportJob.objects.filter(pk=job_id).update(
+        rows_done=F("rows_done") + rows, rows_total=Greatest(F("rows_total"), F("rows_done") + rows), current=table
+    )
+
+
+def _zip(folder: Path, target: Path) -> int:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        for path in sorted(folder.iterdir()):
+            archive.write(path, arcname=path.name)  # streamed from disk in blocks
+    return target.stat().st_size
+
+
+def execute_export(job_id: int) -> str:
+    claimed = ExportJob.objects.filter(pk=job_id, status__in=(ExportStatus.QUEUED, ExportStatus.RUNNING)).update(
+        status=ExportStatus.RUNNING, started_at=timezone.now(), rows_done=0, error="", current=""
+    )
+    if not claimed:
+        return "nothing to do"
+    job = ExportJob.objects.select_related("study", "dataset").get(pk=job_id)
+    work = exports_dir() / f"job-{job.pk}"
+    target = exports_dir() / f"job-{job.pk}.zip"
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        job.rows_total = _total(job)
+        job.save(update_fields=["rows_total"])
+        on_rows = lambda table, rows: _advance(job.pk, table, rows)  # noqa: E731
+        if job.dataset is not None:
+            manifest = do_export_dataset(job.dataset, job.format, work, on_rows=on_rows)
+        else:
+            assert job.study is not None
+            manifest = do_export(job.study, job.format, work, tables=job.tables or None, on_rows=on_rows)
+        job.size_bytes = _zip(work, target)
+    except Exception as exc:
+        log.exception("export %s failed", job.pk)
+        job.status, job.error, job.finished_at = ExportStatus.FAILED, f"{type(exc).__name__}: {exc}", timezone.now()
+        job.save(update_fields=["status", "error", "finished_at"])
+        target.unlink(missing_ok=True)
+        return "failed"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    job.status, job.manifest, job.file = ExportStatus.DONE, manifest, str(target.relative_to(settings.MEDIA_ROOT))
+    job.finished_at, job.current = timezone.now(), ""
+    job.save(update_fields=["status", "manifest", "file", "size_bytes", "finished_at", "current"])
+    return "done"
+
+
+def download_name(job: ExportJob) -> str:
+    subject = f"study-{job.study_id}" if job.study_id else f"dataset-{job.dataset_id}"
+    return f"redline-{subject}-{job.format}-{job.pk}.zip"
