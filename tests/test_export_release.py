@@ -13,6 +13,7 @@ from annotation.exporting.export import do_export
 from annotation.models import Item, Study, StudyItem, User
 from assist.models import Critique
 from tests.conftest import shared_file
+from tests.factories import CriticConfigFactory, CritiqueFactory
 from tests.importing import import_bytes, jsonl
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +103,17 @@ def test_a_study_sample_exports_only_its_items_grouped_by_passage(researcher: Us
     chosen = Item.objects.filter(external_id__startswith=f"{first['id']}/").order_by("id")[1:]
     StudyItem.objects.bulk_create(StudyItem(study=study, item=item) for item in chosen)
 
+    ours = CriticConfigFactory.create(name="study-critic")
+    CritiqueFactory.create(item=chosen[0], critic=ours, text="Redline's own critique.", helpful=True)
+
     do_export(study, "openai-critiques", tmp_path)
 
     (line,) = (tmp_path / "openai-critiques.jsonl").read_text(encoding="utf-8").splitlines()
-    assert json.loads(line)["data"]["questions"] == first["data"]["questions"][1:]
+    questions = json.loads(line)["data"]["questions"]
+    added = questions[0]["answers"][0]["critiques"].pop()
+    assert added == {
+        "critique": "Redline's own critique.",
+        "feedback": {"helpful": True, "votes_helpful": 0, "votes_not_helpful": 0},
+        "critic": "study-critic",
+    }
+    assert questions == first["data"]["questions"][1:]

@@ -32,7 +32,14 @@ def _ordered(keys: list[str] | None, values: dict[str, Any]) -> dict[str, Any]:
     return first | {key: value for key, value in values.items() if key not in first}
 
 
-def _answer(item: Item, meta: dict[str, Any]) -> dict[str, Any]:
+def _redline_critique(critique: Critique, votes: Votes) -> dict[str, Any]:
+    yes, no = votes.get(critique.pk, (0, 0))
+    helpful, _ = helpfulness(critique.helpful, (yes, no))
+    feedback = {"helpful": helpful, "votes_helpful": yes, "votes_not_helpful": no}
+    return {"critique": critique.text, "feedback": feedback, "critic": critique.critic.name}
+
+
+def _answer(item: Item, meta: dict[str, Any], votes: Votes) -> dict[str, Any]:
     keys = meta.get("keys", {})
     critiques = list(item.critiques.all())
     helpful = [
@@ -40,6 +47,8 @@ def _answer(item: Item, meta: dict[str, Any]) -> dict[str, Any]:
         for c in critiques
         if c.critic.name == HELPFULNESS
     ]
+    # Critiques Redline generated for a release item (a study's critic) follow the release's own.
+    helpful += [_redline_critique(c, votes) for c in critiques if c.critic.name not in (HELPFULNESS, LABELER)]
     labeler = [{"text": c.text, **c.metadata} for c in critiques if c.critic.name == LABELER]
     values: dict[str, Any] = {"answer": item.response, **meta.get("answer", {})}
     if helpful or "critiques" in keys.get("answer", ()):
@@ -52,7 +61,7 @@ def _answer(item: Item, meta: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _release_row(group: list[Item]) -> dict[str, Any]:
+def _release_row(group: list[Item], votes: Votes) -> dict[str, Any]:
     head = group[0].metadata["openai"]
     questions: dict[int, dict[str, Any]] = {}
     question_keys: dict[int, list[str] | None] = {}
@@ -60,7 +69,7 @@ def _release_row(group: list[Item]) -> dict[str, Any]:
         meta = item.metadata["openai"]
         keys = meta.get("keys", {})
         question_keys[meta["question_index"]] = keys.get("question")
-        answer = _answer(item, meta)
+        answer = _answer(item, meta, votes)
         if meta.get("inline_answer"):
             values = {"question": item.question, **meta.get("question", {}), **answer}
             questions[meta["question_index"]] = _ordered(keys.get("question"), values)
@@ -76,12 +85,7 @@ def _release_row(group: list[Item]) -> dict[str, Any]:
 
 
 def _redline_row(item: Item, votes: Votes) -> dict[str, Any]:
-    critiques = []
-    for critique in item.critiques.all():
-        yes, no = votes.get(critique.pk, (0, 0))
-        helpful, _ = helpfulness(critique.helpful, (yes, no))
-        feedback = {"helpful": helpful, "votes_helpful": yes, "votes_not_helpful": no}
-        critiques.append({"critique": critique.text, "feedback": feedback, "critic": critique.critic.name})
+    critiques = [_redline_critique(critique, votes) for critique in item.critiques.all()]
     answer = {"answer": item.response, "author": item.author, "critiques": critiques}
     return {
         "id": f"redline-item-{item.pk}",
@@ -114,6 +118,6 @@ def release_rows(items: QuerySet[Item], votes: Votes | None = None) -> Iterator[
     for key, group in groupby(queryset.iterator(chunk_size=CHUNK), key=_group_key):
         members = list(group)
         if key[0] == "release":
-            yield _release_row(members), len(members)
+            yield _release_row(members, votes or {}), len(members)
         else:
             yield from ((_redline_row(item, votes or {}), 1) for item in members)
