@@ -7,7 +7,6 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import uvloop
 from django.conf import settings
 from django.utils import timezone
 
@@ -182,7 +181,7 @@ def _work(run_id: int) -> None:
         if run.critic.backend == Backend.EXECUTION:
             _drive_execution(rows, writer)
         else:
-            asyncio.run(_drive_openai(run.critic, rows, writer), loop_factory=uvloop.new_event_loop)
+            asyncio.run(_drive_openai(run.critic, rows, writer))
     finally:
         writer.close()
 

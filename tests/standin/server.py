@@ -22,7 +22,6 @@ import uuid
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-import uvloop
 from aiohttp import web
 
 from tests.standin import generator
@@ -344,9 +343,7 @@ def main() -> None:
         hang_s=args.hang_s,
         ungrounded_rate=args.ungrounded_rate,
     )
-    web.run_app(
-        Standin(config).app(), host=args.host, port=args.port, access_log=None, print=None, loop=uvloop.new_event_loop()
-    )
+    web.run_app(Standin(config).app(), host=args.host, port=args.port, access_log=None, print=None)
 
 
 if __name__ == "__main__":
