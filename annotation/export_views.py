@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from annotation.access import get_dataset_for_researcher, get_study_for_researcher, request_user, researcher_required
-from annotation.exporting.jobs import check_export, do_start_export, download_name, exports_dir, exports_for
+from annotation.exporting.jobs import check_export, do_start_export, download_name, exports_for, finished_file
 from annotation.http import HtmxHttpRequest
-from annotation.models import Dataset, ExportJob, ExportStatus, Study
+from annotation.models import Dataset, ExportJob, Study
 
 
 def get_export_for_user(request: HttpRequest, pk: int) -> ExportJob:
@@ -64,7 +64,7 @@ def export_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def export_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     job = get_export_for_user(request, pk)
-    path = exports_dir().parent / job.file
-    if job.status != ExportStatus.DONE or not job.file or not path.is_file():
+    path = finished_file(job)
+    if path is None:
         raise Http404("This export has no file (yet).")
     return FileResponse(path.open("rb"), as_attachment=True, filename=download_name(job))

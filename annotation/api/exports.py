@@ -21,8 +21,8 @@ from annotation.exporting.jobs import (
     check_export,
     do_start_export,
     download_name,
-    exports_dir,
     exports_for,
+    finished_file,
 )
 from annotation.models import Dataset, ExportJob, ExportStatus, User
 
@@ -108,7 +108,7 @@ class ExportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Expor
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str) -> FileResponse:
         job = self.get_object()
-        path = exports_dir().parent / job.file
-        if job.status != ExportStatus.DONE or not job.file or not path.is_file():
+        path = finished_file(job)
+        if path is None:
             raise Http404("This export has no file (yet).")
         return FileResponse(path.open("rb"), as_attachment=True, filename=download_name(job))

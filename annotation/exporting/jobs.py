@@ -121,6 +121,12 @@ def execute_export(job_id: int) -> str:
     return "done"
 
 
+def finished_file(job: ExportJob) -> Path | None:
+    """The zip of a finished export, if it is still on disk."""
+    path = Path(settings.MEDIA_ROOT) / job.file
+    return path if job.status == ExportStatus.DONE and job.file and path.is_file() else None
+
+
 def download_name(job: ExportJob) -> str:
     subject = f"study-{job.study_id}" if job.study_id else f"dataset-{job.dataset_id}"
     return f"redline-{subject}-{job.format}-{job.pk}.zip"
