@@ -32,6 +32,7 @@ class ExportJob(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last progress the worker wrote.")
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

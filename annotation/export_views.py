@@ -21,9 +21,9 @@ def get_export_for_user(request: HttpRequest, pk: int) -> ExportJob:
 def _start(request: HttpRequest, study: Study | None = None, dataset: Dataset | None = None) -> HttpResponse:
     fmt = request.POST.get("format", "")
     tables = request.POST.getlist("tables")
-    problems = check_export(study, dataset, fmt, tables)
+    problems = check_export(dataset, fmt, tables)
     if problems:
-        messages.error(request, " ".join(problems))
+        messages.error(request, " ".join(f"{field}: {message}." for field, message in problems.items()))
         return redirect("study-results", pk=study.pk) if study else redirect("dataset-detail", pk=dataset.pk)  # type: ignore[union-attr]
     job = do_start_export(request_user(request), fmt, study=study, dataset=dataset, tables=tables)
     messages.success(request, f"Export {job.pk} queued.")

@@ -167,7 +167,7 @@ def _mark_finished(batch: list[Outcome], now: datetime) -> None:
         return
     # One UPDATE joined to the batch as arrays: bulk_update's CASE per row and field cost more CPU
     # than everything else the worker does per critique.
-    table = CritiqueRunItem._meta.db_table
+    table = connection.ops.quote_name(CritiqueRunItem._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""UPDATE {table} AS r SET status = v.status, error = v.error, attempts = v.attempts, updated_at = %s

@@ -7,15 +7,18 @@ import json
 import time
 import zipfile
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from annotation.exporting.export import do_export_dataset
-from annotation.exporting.jobs import do_start_export, execute_export
+from annotation.exporting.jobs import STALE_AFTER, do_start_export, execute_export
 from annotation.models import Dataset, ExportJob, User
 from assist.models import Critique
 from tests.conftest import client_for
@@ -57,6 +60,40 @@ def test_a_job_counts_its_rows_writes_one_zip_and_a_second_delivery_does_nothing
 
 
 @pytest.mark.django_db
+def test_a_job_another_worker_is_still_writing_is_not_taken_over(
+    researcher: User, contractor: User, other_contractor: User
+) -> None:
+    world = _world(researcher, contractor, other_contractor)
+    job = do_start_export(researcher, "csv", study=world.study)
+    ExportJob.objects.filter(pk=job.pk).update(status="running", heartbeat_at=timezone.now())
+    assert execute_export(job.pk) == "nothing to do"  # redelivered while the first worker is alive
+    ExportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - STALE_AFTER - timedelta(seconds=1))
+    assert execute_export(job.pk) == "done"  # its worker went quiet: start again from nothing
+    job.refresh_from_db()
+    # 3 flaw reports + 2 reviews + 2 assignments + 2 items; no AI comments or pairs in this world
+    assert job.rows_done == job.rows_total == 9 and job.status == "done"
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_tables_with_the_one_file_format(
+    researcher: User, contractor: User, other_contractor: User, tmp_path: Path
+) -> None:
+    world = _world(researcher, contractor, other_contractor)
+    with pytest.raises(CommandError, match="--tables: the openai-critiques format is one file"):
+        call_command(
+            "export_study",
+            str(world.study.pk),
+            "--format",
+            "openai-critiques",
+            "--out",
+            str(tmp_path),
+            "--tables",
+            "items",
+        )
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.django_db
 def test_a_failing_job_records_why_and_leaves_no_file(
     researcher: User, contractor: User, other_contractor: User
 ) -> None:
@@ -82,7 +119,13 @@ def test_bad_export_requests_name_the_field(
         {"study": world.study.pk, "format": "jsonl", "tables": ["nope"]},
         content_type="application/json",
     )
-    assert answer.status_code == 400 and answer.json()["tables"].startswith("unknown nope; choose from flaw_reports")
+    assert answer.status_code == 400 and answer.json()["tables"][0].startswith("unknown nope; choose from flaw_reports")
+    answer = client.post(
+        "/api/exports/",
+        {"study": world.study.pk, "format": "openai-critiques", "tables": ["items"]},
+        content_type="application/json",
+    )
+    assert answer.json() == {"tables": ["the openai-critiques format is one file; leave tables empty"]}
     answer = client.post("/api/exports/", {"format": "jsonl"}, content_type="application/json")
     assert answer.json() == {"study": ["give a study or a dataset, not both or neither"]}
     dataset = Dataset.objects.get()
@@ -125,7 +168,7 @@ def test_only_the_studys_researcher_and_admins_export_it_and_only_they_see_the_j
     ).status_code == (202 if see == 200 else see)
     for url in (reverse("export-detail", args=[mine.pk]), reverse("export-download", args=[mine.pk]),
                 f"/api/exports/{mine.pk}/", f"/api/exports/{mine.pk}/download/"):  # fmt: skip
-        assert client.get(url).status_code == (see if persona != "researcher" else 200), url
+        assert client.get(url).status_code == see, url
     listed = client.get("/api/exports/")
     assert listed.status_code == (403 if persona == "contractor" else 200)
     if listed.status_code == 200:
@@ -238,4 +281,21 @@ def test_a_real_worker_exports_a_study_from_the_page_and_from_the_api(
     lines = zipfile.ZipFile(io.BytesIO(content)).read("openai-critiques.jsonl").decode().splitlines()
     assert [json.loads(line)["data"]["questions"][0]["answers"][0]["answer"] for line in lines] == [
         item.response for item in world.items
+    ]
+
+
+@pytest.mark.django_db
+def test_chosen_tables_reach_the_job_from_the_page_and_a_form_encoded_api_call(
+    researcher: User, contractor: User, other_contractor: User
+) -> None:
+    world = _world(researcher, contractor, other_contractor)
+    client = client_for(researcher)
+    client.post(reverse("study-export-start", args=[world.study.pk]), {"format": "csv", "tables": ["reviews", "items"]})
+    answer = client.post(
+        f"/api/studies/{world.study.pk}/export/", {"format": "jsonl", "tables": ["flaw_reports", "items"]}
+    )
+    assert answer.status_code == 202
+    assert list(ExportJob.objects.order_by("id").values_list("format", "tables")) == [
+        ("csv", ["reviews", "items"]),
+        ("jsonl", ["flaw_reports", "items"]),
     ]

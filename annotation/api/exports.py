@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, QueryDict
+from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -55,14 +55,7 @@ class ExportRequestSerializer(serializers.Serializer[None]):
         return attrs
 
 
-def request_fields(data: Any) -> dict[str, Any]:
-    """JSON bodies and form posts alike, keeping every value of a repeated form field (tables)."""
-    if isinstance(data, QueryDict):
-        return {key: data.getlist(key) if key == "tables" else data.get(key) for key in data}
-    return dict(data) if isinstance(data, dict) else {}
-
-
-def start_export(user: User, data: dict[str, Any]) -> Response:
+def start_export(user: User, data: Any) -> Response:
     """Shared by POST /api/exports/ and POST /api/studies/N/export/: check, queue, answer 202."""
     form = ExportRequestSerializer(data=data)
     form.is_valid(raise_exception=True)
@@ -77,9 +70,9 @@ def start_export(user: User, data: dict[str, Any]) -> Response:
         dataset = Dataset.objects.filter(pk=form.validated_data["dataset"]).first()
         if dataset is None:
             raise Http404("No such dataset.")
-    problems = check_export(study, dataset, form.validated_data["format"], form.validated_data["tables"])
+    problems = check_export(dataset, form.validated_data["format"], form.validated_data["tables"])
     if problems:
-        raise ValidationError({p.split(":")[0]: p.split(": ", 1)[1] for p in problems})
+        raise ValidationError({field: [message] for field, message in problems.items()})
     job = do_start_export(
         user, form.validated_data["format"], study=study, dataset=dataset, tables=form.validated_data["tables"]
     )
@@ -102,7 +95,7 @@ class ExportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Expor
     @extend_schema(request=ExportRequestSerializer, responses={202: ExportJobSerializer})
     def create(self, request: Request, *args: object, **kwargs: object) -> Response:
         assert isinstance(request.user, User)
-        return start_export(request.user, request_fields(request.data))
+        return start_export(request.user, request.data)
 
     @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])

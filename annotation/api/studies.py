@@ -17,7 +17,7 @@ from annotation.api.adjudication import (
     report_rows,
     study_reports,
 )
-from annotation.api.exports import ExportJobSerializer, request_fields, start_export
+from annotation.api.exports import ExportJobSerializer, start_export
 from annotation.api.study_serializers import (
     EnrolSerializer,
     LaunchRefusedSerializer,
@@ -177,7 +177,10 @@ class StudyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Study]
     def export(self, request: Request, pk: str) -> Response:
         """Start an export job of this study; poll GET /api/exports/N/ and download when done."""
         study = self.get_object()
-        return start_export(_user(request), {**request_fields(request.data), "study": study.pk})
+        # A QueryDict's copy keeps repeated form fields (tables); a JSON body is a dict.
+        data = request.data.copy() if isinstance(request.data, dict) else {}
+        data["study"] = study.pk
+        return start_export(_user(request), data)
 
     @extend_schema(responses={200: {"type": "object"}})
     @action(detail=True, methods=["get"])

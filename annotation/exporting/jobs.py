@@ -1,19 +1,23 @@
 """Export jobs: the request is checked and queued here; the worker writes every file, zips them, and records progress.
 
-A redelivered job (the worker died mid-way) starts again from nothing: the files of a partial
-run are removed before writing, so a zip is never half of one run and half of another.
+A redelivered job (the worker died mid-way) starts again from nothing, in a folder of its own,
+so a zip is never half of one attempt and half of another. A job whose worker still writes
+progress is not taken over: only one whose heartbeat went quiet for STALE_AFTER (a long export
+outlives the broker's visibility timeout, and Redis then delivers it again).
 """
 
 from __future__ import annotations
 
 import logging
 import shutil
+import uuid
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -23,22 +27,24 @@ from annotation.models import Dataset, ExportJob, ExportStatus, Item, Study, Use
 
 log = logging.getLogger(__name__)
 DATASET_FORMATS = ("native", RELEASE)
+STALE_AFTER = timedelta(minutes=5)
 
 
 def exports_dir() -> Path:
     return Path(settings.MEDIA_ROOT) / "exports"
 
 
-def check_export(study: Study | None, dataset: Dataset | None, fmt: str, tables: list[str]) -> list[str]:
+def check_export(dataset: Dataset | None, fmt: str, tables: list[str]) -> dict[str, str]:
+    """What is wrong with an export request, by field; empty when it can go ahead."""
     formats = DATASET_FORMATS if dataset is not None else EXPORT_FORMATS
-    problems = []
+    problems = {}
     if fmt not in formats:
-        problems.append(f"format: {fmt!r} is not one of {', '.join(formats)}")
+        problems["format"] = f"{fmt!r} is not one of {', '.join(formats)}"
     unknown = [name for name in tables if name not in TABLES]
     if unknown:
-        problems.append(f"tables: unknown {', '.join(unknown)}; choose from {', '.join(TABLES)}")
-    if tables and fmt in (RELEASE, "native"):
-        problems.append(f"tables: the {fmt} format is one file; leave tables empty")
+        problems["tables"] = f"unknown {', '.join(unknown)}; choose from {', '.join(TABLES)}"
+    elif tables and fmt in (RELEASE, "native"):
+        problems["tables"] = f"the {fmt} format is one file; leave tables empty"
     return problems
 
 
@@ -76,7 +82,10 @@ def _total(job: ExportJob) -> int:
 
 def _advance(job_id: int, table: str, rows: int) -> None:
     ExportJob.objects.filter(pk=job_id).update(
-        rows_done=F("rows_done") + rows, rows_total=Greatest(F("rows_total"), F("rows_done") + rows), current=table
+        rows_done=F("rows_done") + rows,
+        rows_total=Greatest(F("rows_total"), F("rows_done") + rows),
+        current=table,
+        heartbeat_at=timezone.now(),
     )
 
 
@@ -88,15 +97,19 @@ def _zip(folder: Path, target: Path) -> int:
 
 
 def execute_export(job_id: int) -> str:
-    claimed = ExportJob.objects.filter(pk=job_id, status__in=(ExportStatus.QUEUED, ExportStatus.RUNNING)).update(
-        status=ExportStatus.RUNNING, started_at=timezone.now(), rows_done=0, error="", current=""
+    now = timezone.now()
+    claimable = Q(status=ExportStatus.QUEUED) | Q(
+        Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - STALE_AFTER), status=ExportStatus.RUNNING
+    )
+    claimed = ExportJob.objects.filter(claimable, pk=job_id).update(
+        status=ExportStatus.RUNNING, started_at=now, heartbeat_at=now, rows_done=0, error="", current=""
     )
     if not claimed:
         return "nothing to do"
     job = ExportJob.objects.select_related("study", "dataset").get(pk=job_id)
-    work = exports_dir() / f"job-{job.pk}"
-    target = exports_dir() / f"job-{job.pk}.zip"
-    shutil.rmtree(work, ignore_errors=True)
+    attempt = uuid.uuid4().hex[:8]
+    work = exports_dir() / f"job-{job.pk}-{attempt}"
+    target = exports_dir() / f"job-{job.pk}-{attempt}.zip"
     try:
         job.rows_total = _total(job)
         job.save(update_fields=["rows_total"])

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from annotation.exporting.export import EXPORT_FORMATS, do_export
+from annotation.exporting.jobs import check_export
 from annotation.models import Study
 
 
@@ -23,6 +24,9 @@ class Command(BaseCommand):
         study = Study.objects.filter(pk=int(ref)).first() if ref.isdigit() else Study.objects.filter(name=ref).first()
         if study is None:
             raise CommandError(f"No study {ref!r}.")
+        problems = check_export(None, options["format"], options["tables"] or [])
+        if problems:
+            raise CommandError(" ".join(f"--{field}: {message}." for field, message in problems.items()))
         manifest = do_export(
             study, options["format"], options["out"], tables=options["tables"],
             progress=lambda name, n: self.stdout.write(f"{name}: {n} rows"),
