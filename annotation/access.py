@@ -14,12 +14,24 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from annotation.models import Assignment, AssignmentStatus, Dataset, Item, Review, Study, User
+from annotation.datasets.models import Dataset, Item
+from annotation.labeling.models import Review
+from annotation.results.models import ExportJob
+from annotation.studies.models import Assignment, AssignmentStatus, Study
+from annotation.users import User
+
+DATASET_EXPORT_REFUSED = "Only admins export whole datasets (they hold the ground truth)."
 
 
 def request_user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User), "call only behind login_required"
+    return user
+
+
+def api_user(request: Request) -> User:
+    user = request.user
+    assert isinstance(user, User), "call only behind an API permission that requires a role"
     return user
 
 
@@ -128,3 +140,20 @@ class IsResearcher(BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         return isinstance(user, User) and user.is_researcher
+
+
+def exports_for(user: User) -> QuerySet[ExportJob]:
+    """Admins see every export; researchers their own requests; nobody else any."""
+    jobs = ExportJob.objects.select_related("study", "dataset", "requested_by")
+    if user.is_admin_role:
+        return jobs
+    return jobs.filter(requested_by=user) if user.is_researcher else jobs.none()
+
+
+def get_export_for_user(request: HttpRequest, pk: int) -> ExportJob:
+    return get_object_or_404(exports_for(request_user(request)), pk=pk)
+
+
+def may_export_dataset(user: User) -> bool:
+    """A whole dataset holds the ground truth of every study drawn from it: admins only."""
+    return user.is_admin_role

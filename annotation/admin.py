@@ -3,20 +3,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from annotation.models import (
-    Arm,
-    Assignment,
-    CommentJudgement,
-    Dataset,
-    Enrollment,
-    FlawReport,
-    Item,
-    PlantedFlaw,
-    Review,
-    Study,
-    StudyItem,
-    User,
-)
+from annotation.datasets.models import Dataset, Item, PlantedFlaw
+from annotation.labeling.models import CommentJudgement, FlawReport, Review
+from annotation.studies.models import Arm, Assignment, Enrollment, Study, StudyItem
+from annotation.users import User
 
 admin.site.register(User, UserAdmin)
 admin.site.site_header = "Redline administration"

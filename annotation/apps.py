@@ -9,7 +9,7 @@ class AnnotationConfig(AppConfig):
     verbose_name = "Annotation"
 
     def ready(self) -> None:
-        from annotation.roles import ensure_roles
+        from annotation.users import ensure_roles
 
         # After every app: the permissions of apps migrated later must exist before they are granted.
         post_migrate.connect(ensure_roles, dispatch_uid="redline-ensure-roles")

@@ -1,149 +1,11 @@
+"""Every model of the app, for Django and migrations; each concern's folder owns its own."""
+
 from __future__ import annotations
 
-import hashlib
-
-from django.contrib.auth.models import AbstractUser
-from django.db import models
-from django.db.models import Q
-from django.utils import timezone
-
-from annotation.choices import Category, FlawOrigin, Kind, Severity
-
-
-class Role(models.TextChoices):
-    CONTRACTOR = "contractor", "Contractor"
-    RESEARCHER = "researcher", "Researcher"
-    ADMIN = "admin", "Admin"
-
-
-class User(AbstractUser):
-    """A person using Redline. Roles are Django groups, so permissions stay in one place."""
-
-    def has_role(self, role: str) -> bool:
-        if role == Role.ADMIN and self.is_superuser:
-            return True
-        cache = self.__dict__.get("_role_names")
-        if cache is None:
-            cache = set(self.groups.values_list("name", flat=True))
-            self.__dict__["_role_names"] = cache
-        return role in cache
-
-    @property
-    def is_admin_role(self) -> bool:
-        return self.has_role(Role.ADMIN)
-
-    @property
-    def is_researcher(self) -> bool:
-        """Researchers and admins may work with datasets and studies."""
-        return self.has_role(Role.RESEARCHER) or self.is_admin_role
-
-    @property
-    def is_contractor(self) -> bool:
-        return self.has_role(Role.CONTRACTOR)
-
-
-class Dataset(models.Model):
-    name = models.CharField(max_length=200, unique=True)
-    description = models.TextField(blank=True)
-    source_format = models.CharField(max_length=32, blank=True)
-    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="datasets")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ("-created_at", "-id")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-def content_hash(kind: str, context: str, question: str, response: str, external_id: str = "") -> str:
-    """Identity of an item within its dataset: its content and, when the source gives one, its id.
-
-    The id matters for releases where several labelers each reviewed the same answer: each
-    labeling is its own item, with its own critiques and labels.
-    """
-    digest = hashlib.sha256()
-    for part in (kind, context, question, response, external_id):
-        digest.update(part.encode("utf-8"))
-        digest.update(b"\x00")
-    return digest.hexdigest()
-
-
-class Item(models.Model):
-    """One model output (or human one) under review, with what it answers."""
-
-    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="items")
-    external_id = models.CharField(max_length=200, blank=True)
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    context = models.TextField(help_text="The passage, or the problem statement for code.")
-    question = models.TextField(blank=True, help_text="The question a summary answers.")
-    response = models.TextField(help_text="The output under review.")
-    author = models.CharField(max_length=200, default="unknown", help_text="Model name or 'human'.")
-    language = models.CharField(max_length=32, blank=True)
-    tests = models.TextField(blank=True)
-    metadata = models.JSONField(default=dict, blank=True)
-    content_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ("dataset_id", "id")
-        constraints = [
-            models.UniqueConstraint(fields=("dataset", "content_hash"), name="item_unique_content_per_dataset"),
-            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="item_kind_valid"),
-        ]
-        indexes = [
-            models.Index(fields=("dataset", "kind"), name="item_dataset_kind"),
-            models.Index(fields=("author",), name="item_author"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.dataset_id}/{self.external_id or self.pk}"
-
-
-class PlantedFlaw(models.Model):
-    """Ground truth: a known flaw in an item's response. Never shown to contractors."""
-
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="planted_flaws")
-    start = models.PositiveIntegerField(null=True, blank=True, help_text="Character offset, inclusive.")
-    end = models.PositiveIntegerField(null=True, blank=True, help_text="Character offset, exclusive.")
-    line_start = models.PositiveIntegerField(null=True, blank=True)
-    line_end = models.PositiveIntegerField(null=True, blank=True)
-    description = models.TextField()
-    severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.MAJOR)
-    category = models.CharField(max_length=16, choices=Category.choices, default=Category.OTHER)
-    origin = models.CharField(max_length=16, choices=FlawOrigin.choices, default=FlawOrigin.IMPORT)
-    metadata = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ("item_id", "start", "id")
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(start__isnull=True) & Q(end__isnull=True))
-                | (Q(start__isnull=False) & Q(end__isnull=False) & Q(start__lte=models.F("end"))),
-                name="flaw_span_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(line_start__isnull=True)
-                | (Q(line_end__isnull=False) & Q(line_start__lte=models.F("line_end"))),
-                name="flaw_lines_valid",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_severity_display()} {self.category} flaw in item {self.item_id}"
-
-
-from annotation.export_models import ExportJob, ExportStatus  # noqa: E402
-from annotation.review_models import (  # noqa: E402
-    Adjudication,
-    CommentAction,
-    CommentJudgement,
-    FlawReport,
-    Review,
-    ReviewStatus,
-    Verdict,
-)
-from annotation.study_models import (  # noqa: E402 - models split across files; Django finds them here
+from annotation.datasets.models import Dataset, Item, PlantedFlaw, content_hash
+from annotation.labeling.models import CommentAction, CommentJudgement, FlawReport, Review, ReviewStatus
+from annotation.results.models import Adjudication, ExportJob, ExportStatus, Verdict
+from annotation.studies.models import (
     Arm,
     ArmKind,
     Assignment,
@@ -154,6 +16,7 @@ from annotation.study_models import (  # noqa: E402 - models split across files;
     StudyItem,
     StudyStatus,
 )
+from annotation.users import Role, User
 
 __all__ = [
     "Adjudication",

@@ -2,18 +2,23 @@ from __future__ import annotations
 
 from django.urls import path
 
-from annotation import export_views, results_views, study_views, task_views, views
+from annotation.datasets import views as dataset_views
+from annotation.labeling import views as task_views
+from annotation.results import export_views
+from annotation.results import views as results_views
+from annotation.studies import views as study_views
+from annotation.web import home
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("datasets/", views.dataset_list, name="dataset-list"),
-    path("datasets/import/", views.dataset_import, name="dataset-import"),
-    path("datasets/<int:pk>/", views.dataset_detail, name="dataset-detail"),
-    path("datasets/<int:pk>/exports/", export_views.dataset_export_start, name="dataset-export-start"),
+    path("", home.home, name="home"),
+    path("datasets/", dataset_views.dataset_list, name="dataset-list"),
+    path("datasets/import/", dataset_views.dataset_import, name="dataset-import"),
+    path("datasets/<int:pk>/", dataset_views.dataset_detail, name="dataset-detail"),
+    path("datasets/<int:pk>/exports/", dataset_views.dataset_export_start, name="dataset-export-start"),
     path("exports/", export_views.export_list, name="export-list"),
     path("exports/<int:pk>/", export_views.export_detail, name="export-detail"),
     path("exports/<int:pk>/download/", export_views.export_download, name="export-download"),
-    path("items/<int:pk>/", views.item_detail, name="item-detail"),
+    path("items/<int:pk>/", dataset_views.item_detail, name="item-detail"),
     path("tasks/", task_views.queue, name="queue"),
     path("tasks/next/", task_views.next_task, name="task-next"),
     path("tasks/<int:pk>/", task_views.task, name="task"),

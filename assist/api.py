@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotation.access import IsResearcher
-from annotation.models import User
+from annotation.users import User
 from assist.models import CriticConfig, Critique, CritiqueRun
 from assist.runs import RunRefused, do_cancel_run, do_create_run, do_retry_failed
 from assist.serializers import (

@@ -4,19 +4,37 @@ from typing import Any
 
 from django import forms
 
-from annotation.models import Dataset
+from annotation.datasets.models import Dataset
+from assist.critic_settings import DEFAULTS, KEYS, CriticSettings, CriticSettingsError
 from assist.models import Backend, CriticConfig
 from models_service.prompts import PROMPT_VERSIONS
 
 
-class CriticConfigForm(forms.ModelForm[CriticConfig]):
-    n = forms.IntegerField(min_value=1, max_value=64, initial=4, help_text="Samples per item (best of n).")
-    temperature = forms.FloatField(min_value=0, max_value=2, initial=0.7)
-    max_tokens = forms.IntegerField(min_value=16, max_value=16384, initial=1024)
-    seed = forms.IntegerField(required=False, help_text="Fix it for reproducible samples.")
-    max_in_flight = forms.IntegerField(
-        min_value=1, max_value=1024, initial=64, help_text="Requests the worker keeps open at once."
+def _setting_field(key: str) -> forms.Field:
+    spec = KEYS[key]
+    default = getattr(DEFAULTS, key)
+    attrs = {"placeholder": "" if default is None else str(default)}
+    if spec.kind is int:
+        low, high = (None if b is None else int(b) for b in (spec.low, spec.high))
+        return forms.IntegerField(
+            required=False, min_value=low, max_value=high, help_text=spec.help, widget=forms.NumberInput(attrs)
+        )
+    return forms.FloatField(
+        required=False, min_value=spec.low, max_value=spec.high, help_text=spec.help, widget=forms.NumberInput(attrs)
     )
+
+
+class CriticConfigForm(forms.ModelForm[CriticConfig]):
+    """The page's critic form. It edits a few settings (the API edits all of them); a setting the
+    user leaves as it was is not written, so the critic keeps its defaults where nobody chose."""
+
+    SAMPLING_FIELDS = ("n", "temperature", "max_tokens", "seed", "max_in_flight")
+
+    n = _setting_field("n")
+    temperature = _setting_field("temperature")
+    max_tokens = _setting_field("max_tokens")
+    seed = _setting_field("seed")
+    max_in_flight = _setting_field("max_in_flight")
     prompt_version = forms.ChoiceField(choices=[(v, v) for v in PROMPT_VERSIONS])
 
     class Meta:
@@ -33,8 +51,6 @@ class CriticConfigForm(forms.ModelForm[CriticConfig]):
         )
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
-    SAMPLING_FIELDS = ("n", "temperature", "max_tokens", "seed", "max_in_flight")
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in self.SAMPLING_FIELDS:
@@ -44,16 +60,29 @@ class CriticConfigForm(forms.ModelForm[CriticConfig]):
         assert isinstance(backend, forms.ChoiceField)
         backend.choices = [(value, label) for value, label in Backend.choices if value != Backend.IMPORTED]
 
-    def save(self, commit: bool = True) -> CriticConfig:
-        critic = super().save(commit=False)
-        sampling = dict(critic.sampling or {})
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        try:
+            CriticSettings.parse(self._sampling(cleaned))
+        except CriticSettingsError as exc:
+            self.add_error(exc.key if exc.key in self.fields else None, str(exc))
+        return cleaned
+
+    def _sampling(self, cleaned: dict[str, Any]) -> dict[str, Any]:
+        sampling = dict(self.instance.sampling or {})
         for name in self.SAMPLING_FIELDS:
-            value = self.cleaned_data.get(name)
+            if name not in self.changed_data:
+                continue
+            value = cleaned.get(name)
             if value is None:
                 sampling.pop(name, None)
             else:
                 sampling[name] = value
-        critic.sampling = sampling
+        return sampling
+
+    def save(self, commit: bool = True) -> CriticConfig:
+        critic = super().save(commit=False)
+        critic.sampling = self._sampling(self.cleaned_data)
         if commit:
             critic.save()
         return critic

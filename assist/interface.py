@@ -1,14 +1,38 @@
-"""The small interface through which annotation (studies) asks about critiques."""
+"""The small interface through which annotation asks about critiques and hands them over.
+
+assist owns every critic, critique and comment row: annotation writes none of them and reads
+them only through these functions.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
-from annotation.models import Item, User
-from assist.models import CriticConfig, Critique
+from django.db.models import Prefetch, QuerySet
+
+from annotation.datasets.models import Item
+from annotation.users import User
+from assist.demo import CPU_CRITIC, EXECUTION_CRITIC, start_demo_runs
+from assist.imported import CriticNotImported, ImportedCritiques
+from assist.models import CriticConfig, Critique, CritiqueComment
 from assist.runs import RunRefused, do_create_run
 
-__all__ = ["RunRefused", "chosen_critique", "critic_choices", "items_missing_chosen_critique", "start_run_for_items"]
+__all__ = [
+    "CPU_CRITIC",
+    "EXECUTION_CRITIC",
+    "CriticNotImported",
+    "Critique",
+    "ImportedCritiques",
+    "RunRefused",
+    "chosen_critique",
+    "critic_choices",
+    "critique_rows_for_items",
+    "critiques_prefetch",
+    "items_missing_chosen_critique",
+    "start_demo_runs",
+    "start_run_for_items",
+]
 
 
 def items_missing_chosen_critique(critic_id: int, item_ids: list[int]) -> list[int]:
@@ -39,3 +63,30 @@ def critic_choices(ids: Iterable[int] | None = None) -> list[tuple[int, str]]:
     if ids is not None:
         critics = critics.filter(pk__in=list(ids))
     return list(critics.values_list("pk", "name"))
+
+
+def critiques_prefetch(*, usable_only: bool = False, with_comments: bool = False) -> Prefetch[Any]:
+    """Prefetch an item queryset's critiques with their critic, by critic and sample; usable_only
+    leaves out failed samples, with_comments brings the comments in order."""
+    critiques = Critique.objects.select_related("critic").order_by("critic_id", "sample_index")
+    if usable_only:
+        critiques = critiques.filter(error="")
+    if with_comments:
+        critiques = critiques.prefetch_related(
+            Prefetch("comments", queryset=CritiqueComment.objects.order_by("position"))
+        )
+    return Prefetch("critiques", queryset=critiques)
+
+
+def critique_rows_for_items(items: QuerySet[Item]) -> Iterator[tuple[Any, ...]]:
+    """Every usable critique with text of the items, as (item id, critique id, text, helpful label,
+    critic name, context, question, response), in item, critic and sample order."""
+    return (
+        Critique.objects.filter(item__in=items, error="")
+        .exclude(text="")
+        .order_by("item_id", "critic_id", "sample_index")
+        .values_list(
+            "item_id", "id", "text", "helpful", "critic__name", "item__context", "item__question", "item__response"
+        )
+        .iterator(chunk_size=2000)
+    )

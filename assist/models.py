@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from annotation.choices import Category, Severity
-from annotation.models import Item
+from annotation.datasets.models import Item
 
 
 def validate_base_url(value: str) -> None:

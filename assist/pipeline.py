@@ -10,8 +10,9 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from assist.critic_settings import AUTO, CriticSettings
 from assist.models import Backend, CriticConfig, CritiqueRun, CritiqueRunItem, RunItemStatus, RunStatus
-from assist.runs import claim_run, refresh_counters
+from assist.progress import claim_run, refresh_counters
 from assist.writer import Outcome, ResultWriter
 from models_service.client import CriticClient, ServerDialect
 from models_service.dialect import detect_dialect
@@ -35,49 +36,40 @@ ITEM_FIELDS = (
 )
 
 
-def generation_settings(critic: CriticConfig) -> GenerationSettings:
-    sampling: dict[str, Any] = critic.sampling or {}
+def generation_settings(critic: CriticConfig, chosen: CriticSettings) -> GenerationSettings:
     return GenerationSettings(
         strategy=critic.strategy,
-        n=int(sampling.get("n", 1 if critic.strategy == "single" else 4)),
-        temperature=float(sampling.get("temperature", 0.7)),
-        max_tokens=int(sampling.get("max_tokens", 1024)),
-        seed=sampling.get("seed"),
+        n=chosen.samples(critic.strategy),
+        temperature=chosen.temperature,
+        max_tokens=chosen.max_tokens,
+        seed=chosen.seed,
         length_modifier=critic.length_modifier,
         prompt_version=critic.prompt_version or "v1",
-        with_critiqueability=bool(sampling.get("critiqueability", True)),
-        fsbs=FsbsSettings(
-            n=int(sampling.get("fsbs_n", 4)),
-            k=int(sampling.get("fsbs_k", 2)),
-            depth=int(sampling.get("fsbs_depth", 4)),
-            max_tokens=int(sampling.get("fsbs_max_tokens", 256)),
-        ),
+        with_critiqueability=chosen.critiqueability,
+        fsbs=FsbsSettings(n=chosen.fsbs_n, k=chosen.fsbs_k, depth=chosen.fsbs_depth, max_tokens=chosen.fsbs_max_tokens),
     )
 
 
-def configured_dialect(critic: CriticConfig) -> ServerDialect | None:
+def configured_dialect(chosen: CriticSettings) -> ServerDialect | None:
     """The dialect the critic's settings pin down, or None to ask the server ("auto", the default)."""
-    sampling: dict[str, Any] = critic.sampling or {}
-    structured, supports_n = sampling.get("structured_output", "auto"), sampling.get("supports_n", "auto")
-    if structured == "auto" or supports_n == "auto":
+    if chosen.structured_output == AUTO or chosen.supports_n == AUTO:
         return None
-    return ServerDialect(json_schema=str(structured), supports_n=bool(supports_n))
+    return ServerDialect(json_schema=chosen.structured_output, supports_n=bool(chosen.supports_n))
 
 
-def client_for(critic: CriticConfig) -> CriticClient:
-    sampling: dict[str, Any] = critic.sampling or {}
+def max_in_flight(chosen: CriticSettings) -> int:
+    return chosen.max_in_flight or settings.REDLINE_CRITIC_MAX_IN_FLIGHT
+
+
+def client_for(critic: CriticConfig, chosen: CriticSettings) -> CriticClient:
     return CriticClient(
         critic.base_url or settings.REDLINE_CRITIC_BASE_URL,
         critic.model or settings.REDLINE_CRITIC_MODEL,
         api_key=settings.REDLINE_CRITIC_API_KEY,
-        timeout_s=float(sampling.get("timeout_s", settings.REDLINE_CRITIC_TIMEOUT_S)),
-        max_connections=max_in_flight(critic),
-        dialect=configured_dialect(critic),
+        timeout_s=chosen.timeout_s or settings.REDLINE_CRITIC_TIMEOUT_S,
+        max_connections=max_in_flight(chosen),
+        dialect=configured_dialect(chosen),
     )
-
-
-def max_in_flight(critic: CriticConfig) -> int:
-    return int((critic.sampling or {}).get("max_in_flight", settings.REDLINE_CRITIC_MAX_IN_FLIGHT))
 
 
 def _input(row: dict[str, Any]) -> ItemInput:
@@ -92,26 +84,26 @@ def _input(row: dict[str, Any]) -> ItemInput:
 
 
 async def _drive_openai(critic: CriticConfig, rows: list[dict[str, Any]], writer: ResultWriter) -> None:
-    settings_ = generation_settings(critic)
-    semaphore = asyncio.Semaphore(max_in_flight(critic))
+    chosen = CriticSettings.parse(critic.sampling)
+    settings_ = generation_settings(critic, chosen)
+    semaphore = asyncio.Semaphore(max_in_flight(chosen))
     attempts = settings.REDLINE_RUN_ATTEMPTS
-    sampling: dict[str, Any] = critic.sampling or {}
     rewarder: Rewarder | None = None
     reward_client: CriticClient | None = None
-    if sampling.get("reward_model"):
+    if chosen.reward_model:
         reward_client = CriticClient(
-            str(sampling.get("reward_base_url") or critic.base_url or settings.REDLINE_CRITIC_BASE_URL),
-            str(sampling["reward_model"]),
+            chosen.reward_base_url or critic.base_url or settings.REDLINE_CRITIC_BASE_URL,
+            chosen.reward_model,
             api_key=settings.REDLINE_CRITIC_API_KEY,
-            max_connections=max_in_flight(critic),
+            max_connections=max_in_flight(chosen),
         )
         bound = reward_client
 
         async def rewarder(item: ItemInput, text: str) -> float:
             return await reward_score(bound, item, text)
 
-    async with client_for(critic) as client:
-        if configured_dialect(critic) is None:
+    async with client_for(critic, chosen) as client:
+        if configured_dialect(chosen) is None:
             try:
                 client.dialect, _ = await with_retries(lambda: detect_dialect(client), attempts=attempts)
             except CriticError as exc:

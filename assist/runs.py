@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from annotation.importing.bulk import insert_rows
-from annotation.models import Item, User
+from annotation.bulk import insert_rows
+from annotation.datasets.models import Item
+from annotation.users import User
+from assist.critic_settings import CriticSettings, CriticSettingsError
 from assist.models import Backend, CriticConfig, CritiqueRun, CritiqueRunItem, RunItemStatus, RunStatus
+from assist.progress import refresh_counters
+from assist.tasks import run_critiques
 
 
 class RunRefused(Exception):
@@ -21,6 +23,10 @@ class RunRefused(Exception):
 def check_can_run(critic: CriticConfig, items: QuerySet[Item]) -> None:
     if critic.backend == Backend.IMPORTED:
         raise RunRefused(f"{critic.name} is an imported critic: its critiques come from files, not from a model.")
+    try:
+        CriticSettings.parse(critic.sampling)
+    except CriticSettingsError as exc:
+        raise RunRefused(f"{critic.name}'s settings are not valid: {exc}") from exc
     if not items.exists():
         raise RunRefused("Choose at least one item.")
     if critic.backend == Backend.EXECUTION:
@@ -31,12 +37,6 @@ def check_can_run(critic: CriticConfig, items: QuerySet[Item]) -> None:
             )
     if critic.backend == Backend.OPENAI and not (critic.base_url or settings.REDLINE_CRITIC_BASE_URL):
         raise RunRefused("Set the critic's base URL.")
-
-
-def _enqueue(run_id: int) -> None:
-    from assist.tasks import run_critiques
-
-    run_critiques.delay(run_id)
 
 
 def do_create_run(critic: CriticConfig, items: QuerySet[Item], user: User | None) -> CritiqueRun:
@@ -61,7 +61,7 @@ def do_create_run(critic: CriticConfig, items: QuerySet[Item], user: User | None
         )
         run.total = len(item_ids)
         run.save(update_fields=("total",))
-        transaction.on_commit(lambda: _enqueue(run.pk))
+        transaction.on_commit(lambda: run_critiques.delay(run.pk))
     return run
 
 
@@ -88,48 +88,6 @@ def do_retry_failed(run: CritiqueRun) -> int:
             status=RunStatus.QUEUED, cancel_requested=False, finished_at=None, error="", worker=""
         )
         refresh_counters(run.pk)
-        transaction.on_commit(lambda: _enqueue(run.pk))
+        transaction.on_commit(lambda: run_critiques.delay(run.pk))
     run.refresh_from_db()
     return count
-
-
-def refresh_counters(run_id: int) -> None:
-    counts = dict(
-        CritiqueRunItem.objects.filter(run_id=run_id)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    )
-    CritiqueRun.objects.filter(pk=run_id).update(
-        done=counts.get(RunItemStatus.DONE, 0),
-        failed=counts.get(RunItemStatus.FAILED, 0),
-        heartbeat_at=timezone.now(),
-    )
-
-
-def stale_before() -> datetime:
-    return timezone.now() - timedelta(seconds=settings.REDLINE_RUN_STALE_S)
-
-
-def claim_run(run_id: int, worker: str) -> bool:
-    """Take a queued run, or one whose worker stopped sending heartbeats. False: someone else has it."""
-    now = timezone.now()
-    fresh = CritiqueRun.objects.filter(pk=run_id, status=RunStatus.QUEUED, cancel_requested=False)
-    stale = CritiqueRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, heartbeat_at__lt=stale_before())
-    claimed = fresh.update(status=RunStatus.RUNNING, worker=worker, heartbeat_at=now, started_at=now)
-    if not claimed:
-        claimed = stale.update(worker=worker, heartbeat_at=now)
-    return claimed == 1
-
-
-def requeue_stale_runs() -> list[int]:
-    """Runs whose worker died: hand them to the queue again (called when a worker starts)."""
-    stale = list(
-        CritiqueRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=stale_before()).values_list(
-            "pk", flat=True
-        )
-    )
-    queued = list(CritiqueRun.objects.filter(status=RunStatus.QUEUED).values_list("pk", flat=True))
-    for run_id in stale + queued:
-        _enqueue(run_id)
-    return stale

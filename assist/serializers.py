@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
-from annotation.models import Dataset
+from annotation.datasets.models import Dataset
+from assist.critic_settings import CriticSettingsError, clean_sampling
 from assist.models import CriticConfig, Critique, CritiqueComment, CritiqueRun
 
 
@@ -23,6 +26,28 @@ class CriticConfigSerializer(serializers.ModelSerializer[CriticConfig]):
             "created_at",
         )
         read_only_fields = ("created_at",)
+
+    def validate_sampling(self, value: object) -> dict[str, Any]:
+        """Every key checked against CriticSettings; on PATCH a null removes a key (back to its default)."""
+        try:
+            cleaned = clean_sampling(value)
+        except CriticSettingsError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+        assert isinstance(value, dict)
+        return {key: cleaned.get(key) for key in value}
+
+    def update(self, instance: CriticConfig, validated_data: dict[str, Any]) -> CriticConfig:
+        # A PATCH of some settings changes those and keeps the others.
+        if self.partial and "sampling" in validated_data:
+            validated_data["sampling"] = {**(instance.sampling or {}), **validated_data["sampling"]}
+        if "sampling" in validated_data:
+            validated_data["sampling"] = {k: v for k, v in validated_data["sampling"].items() if v is not None}
+        return super().update(instance, validated_data)
+
+    def create(self, validated_data: dict[str, Any]) -> CriticConfig:
+        if "sampling" in validated_data:
+            validated_data["sampling"] = {k: v for k, v in validated_data["sampling"].items() if v is not None}
+        return super().create(validated_data)
 
     def validate_backend(self, value: str) -> str:
         if value == "imported":

@@ -6,8 +6,9 @@ from celery import Task, shared_task
 from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
+from assist.models import CritiqueRun, RunStatus
 from assist.pipeline import execute_run
-from assist.runs import requeue_stale_runs
+from assist.progress import stale_before
 
 
 @shared_task(
@@ -27,3 +28,16 @@ def run_critiques(self: Task[Any, Any], run_id: int) -> str:
 @worker_ready.connect
 def resume_runs_of_dead_workers(**_: Any) -> None:
     requeue_stale_runs()
+
+
+def requeue_stale_runs() -> list[int]:
+    """Runs whose worker died: hand them to the queue again (called when a worker starts)."""
+    stale = list(
+        CritiqueRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=stale_before()).values_list(
+            "pk", flat=True
+        )
+    )
+    queued = list(CritiqueRun.objects.filter(status=RunStatus.QUEUED).values_list("pk", flat=True))
+    for run_id in stale + queued:
+        run_critiques.delay(run_id)
+    return stale

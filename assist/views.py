@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotation.access import request_user, researcher_required
-from annotation.http import HtmxHttpRequest
+from annotation.web.http import HtmxHttpRequest
 from assist.forms import CriticConfigForm, StartRunForm
 from assist.models import CriticConfig, CritiqueRun, CritiqueRunItem, RunItemStatus
 from assist.runs import RunRefused, do_cancel_run, do_create_run, do_retry_failed

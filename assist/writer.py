@@ -1,5 +1,6 @@
-"""Results flow from the worker's event loop to Postgres through one writer thread, in batches.
+"""The one writer of critique rows: run results and critiques that arrive with an import.
 
+Run results flow from the worker's event loop to Postgres through one writer thread, in batches.
 Writes are idempotent upserts on (item, critic, sample), so a re-delivered or resumed run
 never duplicates a critique.
 """
@@ -16,10 +17,10 @@ from datetime import datetime
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from annotation.importing.bulk import insert_rows
+from annotation.bulk import insert_rows
 from assist.models import CriticConfig, Critique, CritiqueComment, CritiqueRun, CritiqueRunItem, RunItemStatus
-from assist.rows import comment_row
-from assist.runs import refresh_counters
+from assist.progress import refresh_counters
+from models_service.critique import CommentDraft
 from models_service.generate import ItemCritique
 
 FLUSH_EVERY_S = 0.25
@@ -38,6 +39,24 @@ UPDATE_FIELDS = (
     "run",
     "created_at",
 )
+
+
+def comment_row(comment: CommentDraft, position: int, kind: str) -> dict[str, object]:
+    """A comment's columns; lines are kept for code, where reviewers point at lines."""
+    anchor = comment.anchor
+    lines = anchor is not None and kind == "code"
+    return {
+        "position": position,
+        "quote": comment.quote,
+        "comment": comment.comment,
+        "severity": comment.severity,
+        "category": comment.category,
+        "grounded": anchor is not None,
+        "start": anchor.start if anchor else None,
+        "end": anchor.end if anchor else None,
+        "line_start": anchor.line_start if lines and anchor else None,
+        "line_end": anchor.line_end if lines and anchor else None,
+    }
 
 
 @dataclass(frozen=True, slots=True)

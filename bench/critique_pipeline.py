@@ -89,7 +89,7 @@ def start_worker(queue: str, log: Path) -> subprocess.Popen[bytes]:
 def make_items(count: int) -> int:
     import io
 
-    from annotation.importing import do_import
+    from annotation.datasets.importing.service import do_import
 
     rows = []
     for n in range(count):
@@ -117,7 +117,7 @@ def run_once(
 ) -> tuple[float, dict[str, int]]:
     from django.db.models import Count
 
-    from annotation.models import Dataset
+    from annotation.datasets.models import Dataset
     from assist.models import CriticConfig, Critique, CritiqueRun, CritiqueRunItem, RunStatus
     from assist.runs import do_create_run
 
@@ -160,7 +160,7 @@ def main() -> None:
     import httpx
     import psutil
 
-    from annotation.models import Dataset
+    from annotation.datasets.models import Dataset
     from assist.models import CriticConfig
 
     Dataset.objects.filter(name="bench-critique-items").delete()

@@ -36,7 +36,9 @@ def fresh_database() -> None:
 def make_study(name: str, contractors: int, items: int, arms: int) -> object:
     from django.contrib.auth.models import Group
 
-    from annotation.models import Arm, Assignment, Dataset, Item, Role, Study, StudyItem, User, content_hash
+    from annotation.datasets.models import Dataset, Item, content_hash
+    from annotation.studies.models import Arm, Assignment, Study, StudyItem
+    from annotation.users import Role, User
 
     owner, _ = User.objects.get_or_create(username="bench-owner")
     users = User.objects.bulk_create(User(username=f"{name}-c{n}") for n in range(contractors))
@@ -66,7 +68,9 @@ def fill_reviews(study: object, reports_per_review: int, planted: bool) -> int:
     from django.db import connection
     from django.utils import timezone
 
-    from annotation.models import Assignment, PlantedFlaw, Review
+    from annotation.datasets.models import PlantedFlaw
+    from annotation.labeling.models import Review
+    from annotation.studies.models import Assignment
 
     now = timezone.now()
     assignments = list(Assignment.objects.filter(study=study).values_list("pk", "item_id", "arm__position"))
@@ -137,7 +141,7 @@ def main() -> None:
     setup(DATABASE)
     from django.db import connection
 
-    from annotation.analysis.report import study_results
+    from annotation.results.analysis.report import study_results
 
     big = make_study("export", contractors=200, items=args.reviews, arms=1)
     rows = fill_reviews(big, args.reports_per_review, planted=False)

@@ -63,7 +63,7 @@ def generate(count: int, seed: int = 1) -> list[dict[str, Any]]:
 
 
 def import_path(data: bytes) -> float:
-    from annotation.importing import do_import
+    from annotation.datasets.importing.service import do_import
 
     started = time.perf_counter()
     result = do_import(io.BytesIO(data), name="bench-import", fmt="jsonl", size=len(data))
@@ -77,7 +77,7 @@ def copy_path(rows: list[dict[str, Any]]) -> float:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from annotation.models import Dataset, content_hash
+    from annotation.datasets.models import Dataset, content_hash
 
     dataset = Dataset.objects.create(name="bench-copy")
     now = timezone.now()
@@ -116,7 +116,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=100_000)
     args = parser.parse_args()
     setup()
-    from annotation.models import Dataset
+    from annotation.datasets.models import Dataset
 
     Dataset.objects.filter(name__in=("bench-import", "bench-copy")).delete()
     rows = generate(args.items)

@@ -42,9 +42,10 @@ def build_study(contractors: int, tasks_each: int) -> int:
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
-    from annotation.models import Dataset, Enrollment, Item, Role, StudyItem, User, content_hash
-    from annotation.studies import do_launch
-    from annotation.study_setup import StudySpec, do_create_study
+    from annotation.datasets.models import Dataset, Item, content_hash
+    from annotation.studies.lifecycle import StudySpec, do_create_study, do_launch
+    from annotation.studies.models import Enrollment, StudyItem
+    from annotation.users import Role, User
     from assist.models import Backend, CriticConfig, Critique, CritiqueComment
 
     owner = User.objects.create(username="bench-researcher")
@@ -178,7 +179,8 @@ def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     from django.db import connection
 
-    from annotation.models import Assignment, FlawReport, Review
+    from annotation.labeling.models import FlawReport, Review
+    from annotation.studies.models import Assignment
 
     study = build_study(args.contractors, args.tasks_each)
     connection.close()

@@ -72,7 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "annotation.context_processors.roles",
+                "annotation.web.context_processors.roles",
             ],
         },
     },
@@ -196,10 +196,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ItemKindEnum": "annotation.choices.Kind",
-        "ArmKindEnum": "annotation.study_models.ArmKind",
-        "StudyStatusEnum": "annotation.study_models.StudyStatus",
-        "AssignmentStatusEnum": "annotation.study_models.AssignmentStatus",
-        "ReviewStatusEnum": "annotation.review_models.ReviewStatus",
+        "ArmKindEnum": "annotation.studies.models.ArmKind",
+        "StudyStatusEnum": "annotation.studies.models.StudyStatus",
+        "AssignmentStatusEnum": "annotation.studies.models.AssignmentStatus",
+        "ReviewStatusEnum": "annotation.labeling.models.ReviewStatus",
         "RunStatusEnum": "assist.models.RunStatus",
     },
 }

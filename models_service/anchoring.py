@@ -6,7 +6,6 @@ found nowhere is "ungrounded": kept, but flagged, because it is a hallucination 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -14,7 +13,6 @@ from rapidfuzz import fuzz
 
 Method = Literal["exact", "normalized", "fuzzy"]
 FUZZY_MIN_SCORE = 90.0
-_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,6 @@ from models_service.errors import CriticError, CritiqueFormatError
 from models_service.prompts import ItemInput, critique_messages, critique_schema
 from models_service.selection import FsbsSettings, Rewarder, add_rm_scores, choose, fsbs
 
-STRATEGIES = ("single", "best_of_n", "fsbs")
-
 
 @dataclass(frozen=True, slots=True)
 class GenerationSettings:

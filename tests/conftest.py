@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from annotation.models import Role, User
+from annotation.users import Role, User
 from tests.browser import browser, page  # noqa: F401 - fixtures for the browser tests
 from tests.factories import UserFactory
 

@@ -5,7 +5,8 @@ from typing import Any
 import factory
 from django.contrib.auth.models import Group
 
-from annotation.models import Dataset, Item, PlantedFlaw, Role, User, content_hash
+from annotation.datasets.models import Dataset, Item, PlantedFlaw, content_hash
+from annotation.users import Role, User
 from assist.models import Backend, CriticConfig, Critique, CritiqueComment
 
 

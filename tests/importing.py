@@ -6,7 +6,7 @@ import io
 import json
 from typing import Any
 
-from annotation.importing import ImportResult, do_import
+from annotation.datasets.importing.service import ImportResult, do_import
 
 
 def jsonl(*rows: Any) -> bytes:

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from annotation.models import Arm, Assignment, Enrollment, FlawReport, Item, Review, Study, StudyItem, User
+from annotation.datasets.models import Item
+from annotation.labeling.models import FlawReport, Review
+from annotation.studies.models import Arm, Assignment, Enrollment, Study, StudyItem
+from annotation.users import User
 from assist.models import CriticConfig, Critique
 from tests.factories import (
     CriticConfigFactory,

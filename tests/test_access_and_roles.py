@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from annotation.models import Role, User
+from annotation.users import Role, User
 from tests.conftest import client_for
 from tests.factories import ItemFactory, PlantedFlawFactory
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from annotation.models import Adjudication, FlawReport, User
+from annotation.labeling.models import FlawReport
+from annotation.results.models import Adjudication
+from annotation.users import User
 from tests.conftest import client_for
 from tests.studies import World, make_world, submitted_review
 

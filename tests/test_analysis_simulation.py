@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from annotation.analysis.metrics import analyse
-from annotation.analysis.mixed import mixed_effects
-from annotation.analysis.simulate import World, simulate_study
+from annotation.results.analysis.metrics import analyse
+from annotation.results.analysis.mixed import mixed_effects
+from tests.simulate import World, simulate_study
 
 STUDIES = 100
 

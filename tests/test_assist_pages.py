@@ -8,7 +8,7 @@ import sys
 import pytest
 from django.test import Client
 
-from annotation.models import User
+from annotation.users import User
 from assist.models import Backend, CriticConfig, CritiqueRun, CritiqueRunItem, RunStatus
 from tests.conftest import ROOT, client_for
 from tests.factories import CriticConfigFactory, DatasetFactory, ItemFactory

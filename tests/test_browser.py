@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from annotation.models import Item, User
+from annotation.datasets.models import Item
+from annotation.users import User
 from tests.browser import log_in
 from tests.conftest import ARTIFACTS
 from tests.importing import code_row, jsonl, summary_row

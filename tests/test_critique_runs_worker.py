@@ -10,7 +10,7 @@ import pytest
 from django.db.models import Count
 from django.test import Client
 
-from annotation.models import Dataset, Item
+from annotation.datasets.models import Dataset, Item
 from assist.models import Backend, CriticConfig, Critique, CritiqueComment, CritiqueRun, CritiqueRunItem, RunStatus
 from assist.runs import do_create_run, do_retry_failed
 from tests.factories import DatasetFactory, ItemFactory

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from annotation.datasets.models import Dataset, Item, PlantedFlaw
 from annotation.demo.code_items import find_mutants, load_problems, run_tests
 from annotation.demo.mutations import candidate_mutations
 from annotation.demo.seed import CODE_DATASET, SUMMARY_DATASET
-from annotation.models import Dataset, Item, PlantedFlaw, User
+from annotation.users import User
 from assist.models import Critique
 from models_service.sandbox import Limits, bwrap_works, run_python
 

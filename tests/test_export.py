@@ -11,8 +11,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from annotation.exporting.export import do_export
-from annotation.models import Adjudication, CommentJudgement, FlawReport, Review, User
+from annotation.labeling.models import CommentJudgement, FlawReport, Review
+from annotation.results.exporting.export import do_export
+from annotation.results.models import Adjudication
+from annotation.users import User
 from tests.conftest import client_for
 from tests.factories import CritiqueFactory
 from tests.studies import World, give, make_world

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from annotation.models import User
+from annotation.users import User
 from tests.browser import log_in
 from tests.conftest import ARTIFACTS
 from tests.studies import World, make_world, submitted_review

@@ -17,9 +17,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from annotation.exporting.export import do_export_dataset
-from annotation.exporting.jobs import STALE_AFTER, do_start_export, execute_export
-from annotation.models import Dataset, ExportJob, User
+from annotation.datasets.models import Dataset
+from annotation.results.exporting.export import do_export_dataset
+from annotation.results.exporting.jobs import do_start_export
+from annotation.results.exporting.runner import STALE_AFTER, execute_export
+from annotation.results.models import ExportJob
+from annotation.users import User
 from assist.models import Critique
 from tests.conftest import client_for
 from tests.importing import import_bytes, jsonl

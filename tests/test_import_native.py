@@ -4,7 +4,7 @@ import gzip
 
 import pytest
 
-from annotation.models import Dataset, Item, PlantedFlaw
+from annotation.datasets.models import Dataset, Item, PlantedFlaw
 from assist.models import Backend, CriticConfig, Critique, CritiqueComment
 from tests.importing import code_row, import_bytes, jsonl, summary_row
 

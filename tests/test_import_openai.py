@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from annotation.models import Item
+from annotation.datasets.models import Item
 from assist.models import Backend, CriticConfig, Critique, CritiqueComment
 from tests.conftest import shared_file
 from tests.importing import import_bytes, jsonl
@@ -110,7 +110,7 @@ def test_the_base_variant_has_one_answer_per_question() -> None:
 
 
 def test_release_rows_with_problems_are_located_by_path() -> None:
-    from annotation.importing import ImportFailed
+    from annotation.datasets.importing.errors import ImportFailed
 
     bad = {
         "id": "x",

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from annotation.models import Item
+from annotation.datasets.models import Item
 from tests.importing import code_row, jsonl, summary_row
 
 pytestmark = pytest.mark.django_db

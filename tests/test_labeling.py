@@ -11,8 +11,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from annotation.models import Assignment, CommentJudgement, FlawReport, Review, User
-from annotation.studies import claim_next, do_release_abandoned
+from annotation.labeling.models import CommentJudgement, FlawReport, Review
+from annotation.labeling.queue import claim_next, do_release_abandoned
+from annotation.studies.models import Assignment
+from annotation.users import User
 from tests.conftest import client_for
 from tests.studies import CRITIQUE_MARK, World, give, make_world
 

@@ -8,7 +8,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from annotation.models import Assignment, CommentJudgement, FlawReport, Review, User
+from annotation.labeling.models import CommentJudgement, FlawReport, Review
+from annotation.studies.models import Assignment
+from annotation.users import User
 from tests.browser import log_in
 from tests.conftest import ARTIFACTS
 from tests.factories import CritiqueCommentFactory, CritiqueFactory, ItemFactory

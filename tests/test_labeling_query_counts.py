@@ -6,7 +6,9 @@ import pytest
 from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
-from annotation.models import Assignment, FlawReport, Review, User
+from annotation.labeling.models import FlawReport, Review
+from annotation.studies.models import Assignment
+from annotation.users import User
 from tests.conftest import client_for
 from tests.studies import give, make_world
 

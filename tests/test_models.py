@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 
-from annotation.models import PlantedFlaw
+from annotation.datasets.models import PlantedFlaw
 from tests.factories import CriticConfigFactory, CritiqueFactory, ItemFactory, PlantedFlawFactory
 
 pytestmark = pytest.mark.django_db

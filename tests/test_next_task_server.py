@@ -11,8 +11,9 @@ from django.db import connection
 from pytest_django.live_server_helper import LiveServer
 from rest_framework.authtoken.models import Token
 
-from annotation.models import Assignment, Enrollment, Role, User
-from annotation.studies import do_launch
+from annotation.studies.lifecycle import do_launch
+from annotation.studies.models import Assignment, Enrollment
+from annotation.users import Role, User
 from tests.factories import UserFactory
 from tests.test_study_assignment import make_study
 

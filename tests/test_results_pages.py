@@ -9,9 +9,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from annotation.analysis.report import study_results
-from annotation.matching import Span, overlap, propose
-from annotation.models import Adjudication, FlawReport, User
+from annotation.labeling.models import FlawReport
+from annotation.results.analysis.report import study_results
+from annotation.results.matching import Span, overlap, propose
+from annotation.results.models import Adjudication
+from annotation.users import User
 from tests.conftest import client_for
 from tests.studies import World, make_world, submitted_review
 

@@ -8,7 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from annotation.models import Assignment, CommentJudgement, FlawReport, Review, User
+from annotation.labeling.models import CommentJudgement, FlawReport, Review
+from annotation.studies.models import Assignment
+from annotation.users import User
 from tests.conftest import client_for
 from tests.studies import CRITIQUE_MARK, PLANTED_MARK, World, give, make_world
 

@@ -10,9 +10,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from annotation.assignment import PlanError, plan
-from annotation.models import Arm, Assignment, Enrollment, Role, Study, StudyItem, User
-from annotation.studies import StudyRefused, check_launch, claim_next, do_launch, do_release_abandoned
+from annotation.labeling.queue import claim_next, do_release_abandoned
+from annotation.studies.assignment import PlanError, plan
+from annotation.studies.lifecycle import StudyRefused, check_launch, do_launch
+from annotation.studies.models import Arm, Assignment, Enrollment, Study, StudyItem
+from annotation.users import Role, User
 from tests.factories import CriticConfigFactory, CritiqueFactory, DatasetFactory, ItemFactory, UserFactory
 
 CONFIGS = [(30, 6, 2, 1), (31, 7, 3, 2), (50, 12, 2, 3), (17, 5, 2, 2), (200, 50, 3, 2)]

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from annotation.models import Arm, Assignment, Enrollment, Study, StudyItem, User
+from annotation.studies.models import Arm, Assignment, Enrollment, Study, StudyItem
+from annotation.users import User
 from assist.models import CritiqueRun
 from tests.factories import CriticConfigFactory, CritiqueFactory, DatasetFactory, ItemFactory, UserFactory
 

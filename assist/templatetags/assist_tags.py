@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from annotation.models import Dataset
+from annotation.datasets.models import Dataset
 from assist.forms import StartRunForm
 
 register = template.Library()

@@ -5,9 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotation.exporting.export import EXPORT_FORMATS, do_export
-from annotation.exporting.jobs import check_export
-from annotation.models import Study
+from annotation.results.exporting.export import EXPORT_FORMATS, do_export
+from annotation.results.exporting.jobs import check_export
+from annotation.studies.models import Study
 
 
 class Command(BaseCommand):

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotation.importing import ImportFailed, do_import
-from annotation.importing.reading import FORMATS
+from annotation.datasets.importing.errors import ImportFailed
+from annotation.datasets.importing.reading import FORMATS
+from annotation.datasets.importing.service import do_import
 
 
 class Command(BaseCommand):

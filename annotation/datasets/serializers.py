@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from annotation.datasets.forms import FORMAT_LABELS
+from annotation.datasets.models import Dataset, Item, PlantedFlaw
+from annotation.users import User
+
+
+class DatasetSerializer(serializers.ModelSerializer[Dataset]):
+    item_count = serializers.IntegerField(read_only=True)
+    created_by: serializers.StringRelatedField[User] = serializers.StringRelatedField()
+
+    class Meta:
+        model = Dataset
+        fields = ("id", "name", "description", "source_format", "item_count", "created_by", "created_at")
+
+
+class PlantedFlawSerializer(serializers.ModelSerializer[PlantedFlaw]):
+    class Meta:
+        model = PlantedFlaw
+        fields = ("id", "start", "end", "line_start", "line_end", "description", "severity", "category", "origin")
+
+
+class ItemSerializer(serializers.ModelSerializer[Item]):
+    planted_flaws = PlantedFlawSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Item
+        fields = (
+            "id",
+            "dataset",
+            "external_id",
+            "kind",
+            "context",
+            "question",
+            "response",
+            "author",
+            "language",
+            "tests",
+            "metadata",
+            "content_hash",
+            "planted_flaws",
+        )
+
+
+class ImportRequestSerializer(serializers.Serializer[None]):
+    file = serializers.FileField()
+    name = serializers.CharField(max_length=200)
+    format = serializers.ChoiceField(choices=list(FORMAT_LABELS), default="auto")
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ImportResultSerializer(serializers.Serializer[None]):
+    dataset_id = serializers.IntegerField()
+    dataset_name = serializers.CharField()
+    format = serializers.CharField()
+    created_dataset = serializers.BooleanField()
+    items = serializers.IntegerField()
+    duplicates_skipped = serializers.IntegerField()
+    planted_flaws = serializers.IntegerField()
+    critiques = serializers.IntegerField()
+    critique_comments = serializers.IntegerField()
+    helpful_critiques = serializers.IntegerField()
+    critics = serializers.ListField(child=serializers.CharField())
+
+
+class RowErrorSerializer(serializers.Serializer[None]):
+    line = serializers.IntegerField(help_text="1-based line of the file; 0 for the file as a whole.")
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ImportErrorSerializer(serializers.Serializer[None]):
+    detail = serializers.CharField()
+    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]  # documents the 400 body only
+    truncated = serializers.BooleanField()

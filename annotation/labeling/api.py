@@ -1,0 +1,52 @@
+"""The contractor's tasks through the API: list them, open a started one, claim the next."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from annotation.access import IsContractor, api_user, assignments_for, claimed_assignments_for
+from annotation.labeling.queue import claim_next
+from annotation.labeling.reviewing import open_review
+from annotation.labeling.serializers import TaskDetailSerializer, TaskSerializer
+from annotation.studies.models import Assignment
+
+
+class TaskViewSet(viewsets.ReadOnlyModelViewSet[Assignment]):
+    """A contractor's own tasks. AI comments appear only in tasks of an assisted arm."""
+
+    permission_classes = (IsContractor,)
+
+    def get_queryset(self) -> QuerySet[Assignment]:
+        if getattr(self, "swagger_fake_view", False):
+            return Assignment.objects.none()
+        return (
+            assignments_for(api_user(self.request)).select_related("study", "item", "arm").order_by("study_id", "order")
+        )
+
+    def get_serializer_class(self) -> type[TaskSerializer]:
+        return TaskDetailSerializer if self.action == "retrieve" else TaskSerializer
+
+    def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
+        """A started or finished task; queued ones are listed but open only when "next" hands them out."""
+        assignment = get_object_or_404(
+            claimed_assignments_for(api_user(request)).select_related("study", "item", "arm"), pk=kwargs["pk"]
+        )
+        open_review(assignment)
+        return Response(TaskDetailSerializer(assignment).data)
+
+    @extend_schema(request=None, responses={200: TaskDetailSerializer, 204: None})
+    @action(detail=False, methods=["post"])
+    def next(self, request: Request) -> Response:
+        """Claim the next task (the unfinished one first). 204 when there is none."""
+        assignment = claim_next(api_user(request))
+        if assignment is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        assignment = get_object_or_404(self.get_queryset(), pk=assignment.pk)
+        open_review(assignment)
+        return Response(TaskDetailSerializer(assignment).data)

@@ -1,0 +1,74 @@
+"""The contractor's queue: claiming the next task without races, and releasing abandoned ones."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from annotation.labeling.models import Review
+from annotation.studies.models import Assignment, AssignmentStatus, Enrollment, Study, StudyStatus
+from annotation.users import User
+
+
+def claim_next(contractor: User, study: Study | None = None) -> Assignment | None:
+    """The contractor's next task: their unfinished one first, then their queue, then released tasks.
+
+    Concurrent callers never get the same assignment: rows are taken with FOR UPDATE SKIP LOCKED.
+    """
+    running = Assignment.objects.filter(study__status=StudyStatus.RUNNING)
+    if study is not None:
+        running = running.filter(study=study)
+    with transaction.atomic():
+        unfinished = running.filter(contractor=contractor, status=AssignmentStatus.ACTIVE).order_by("order").first()
+        if unfinished is not None:
+            return unfinished
+        mine = (
+            running.select_for_update(skip_locked=True, of=("self",))
+            .filter(contractor=contractor, status=AssignmentStatus.PENDING)
+            .order_by("study_id", "order")
+            .first()
+        )
+        if mine is None:
+            mine = _claim_released(running, contractor)
+        if mine is None:
+            return None
+        mine.status = AssignmentStatus.ACTIVE
+        mine.contractor = contractor
+        mine.started_at = timezone.now()
+        mine.save(update_fields=("status", "contractor", "started_at"))
+        return mine
+
+
+def _claim_released(running: QuerySet[Assignment], contractor: User) -> Assignment | None:
+    enrolled = Enrollment.objects.filter(contractor=contractor).values("study_id")
+    seen = Assignment.objects.filter(contractor=contractor).values("study_id", "item_id")
+    released = running.filter(contractor__isnull=True, status=AssignmentStatus.PENDING, study_id__in=enrolled)
+    # Never the same item twice; in between-subject studies only tasks of the contractor's own arm.
+    for pair in seen:
+        released = released.exclude(study_id=pair["study_id"], item_id=pair["item_id"])
+    own_arms = Assignment.objects.filter(contractor=contractor, study__design="between").values("arm_id")
+    released = released.filter(Q(study__design="within") | Q(arm_id__in=own_arms))
+    return released.select_for_update(skip_locked=True, of=("self",)).order_by("study_id", "id").first()
+
+
+def do_release_abandoned(study: Study) -> int:
+    """Tasks started longer than the study's abandon_after_s ago go back to the pool."""
+    cutoff = timezone.now() - timedelta(seconds=study.abandon_after_s)
+    with transaction.atomic():
+        stale = Assignment.objects.select_for_update(skip_locked=True).filter(
+            study=study, status=AssignmentStatus.ACTIVE, started_at__lt=cutoff
+        )
+        ids = list(stale.values_list("pk", flat=True))
+        # The abandoned draft goes with the contractor: the next one starts clean and never sees it.
+        Review.objects.filter(assignment_id__in=ids).delete()
+        for assignment in Assignment.objects.filter(pk__in=ids):
+            assignment.contractor = None
+            assignment.status = AssignmentStatus.PENDING
+            assignment.started_at = None
+            assignment.active_seconds = 0
+            assignment.releases += 1
+            assignment.save(update_fields=("contractor", "status", "started_at", "active_seconds", "releases"))
+    return len(ids)

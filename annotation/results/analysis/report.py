@@ -1,0 +1,113 @@
+"""A study's full analysis, as the results page, the CSV and the API present it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+
+from annotation.results.analysis.frame import study_frames
+from annotation.results.analysis.metrics import METRICS, Difference, Estimate, agreement, analyse
+from annotation.results.analysis.mixed import MixedEffect, mixed_effects
+from annotation.studies.models import ArmKind, Study
+
+METHOD = (
+    "Ratio-of-sums estimates over submitted reviews. 95% intervals: two-way clustered bootstrap (1,000 draws "
+    "each resampling contractors, items and reviews; V = V_contractor + V_item - V_review, normal interval); "
+    "arm differences use the same draws. "
+    "Arm effects are also estimated by linear mixed models (statsmodels). Reports are judged by confirmed "
+    "adjudications, or else by the automatic match to planted flaws (counted as 'auto-judged')."
+)
+
+
+@dataclass
+class Results:
+    study: Study
+    frame: pd.DataFrame
+    control: str | None
+    estimates: list[Estimate]
+    differences: list[Difference]
+    mixed: list[MixedEffect]
+    rating_alpha: dict[str, tuple[float, float, float] | None] = field(default_factory=dict)
+    caught_alpha: dict[str, tuple[float, float, float] | None] = field(default_factory=dict)
+    reviews: int = 0
+    contractors: int = 0
+    items: int = 0
+    auto_judged: int = 0
+    method: str = METHOD
+
+    def estimate(self, metric: str, arm: str) -> Estimate | None:
+        return next((e for e in self.estimates if e.metric == metric and e.arm == arm), None)
+
+    @property
+    def arms(self) -> list[str]:
+        return list(dict.fromkeys(e.arm for e in self.estimates))
+
+
+def study_results(study: Study, *, draws: int = 1000) -> Results:
+    frame, caught = study_frames(study)
+    control = study.arms.filter(kind=ArmKind.UNASSISTED).values_list("name", flat=True).first()
+    estimates, differences = analyse(frame, control=control, draws=draws, seed=study.seed)
+    mixed = mixed_effects(frame, control=control) if control and not frame.empty else []
+    results = Results(study, frame, control, estimates, differences, mixed)
+    if not frame.empty:
+        results.reviews = len(frame)
+        results.contractors = frame["contractor"].nunique()
+        results.items = frame["item"].nunique()
+        results.auto_judged = int(frame["auto_judged"].sum())
+        for arm, rows in frame.groupby("arm"):
+            results.rating_alpha[str(arm)] = agreement(rows, value="rating", unit="item", level="ordinal")
+            results.caught_alpha[str(arm)] = agreement(
+                caught[caught["arm"] == arm], value="caught", unit="unit", level="nominal"
+            )
+    return results
+
+
+def results_csv(results: Results) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["metric", "label", "arm", "estimate", "ci_low", "ci_high", "contractors", "items", "reviews",
+                     "difference_vs_control", "diff_ci_low", "diff_ci_high", "mixed_coefficient", "mixed_ci_low",
+                     "mixed_ci_high", "mixed_p"])  # fmt: skip
+    for e in results.estimates:
+        d = next((d for d in results.differences if d.metric == e.metric and d.arm == e.arm), None)
+        m = next((m for m in results.mixed if m.metric == e.metric and m.arm == e.arm), None)
+        writer.writerow(
+            [e.metric, METRICS[e.metric][2], e.arm, e.value, e.low, e.high, e.contractors, e.items, e.reviews]
+            + ([d.value, d.low, d.high] if d else ["", "", ""])
+            + ([m.coefficient, m.low, m.high, m.p_value] if m else ["", "", "", ""])
+        )
+    return out.getvalue()
+
+
+def _finite(value: object) -> object:
+    """JSON has no NaN: an undefined figure (no data behind it) becomes null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def results_dict(results: Results) -> dict[str, object]:
+    return _finite(
+        {
+            "study": results.study.pk,
+            "control": results.control,
+            "method": results.method,
+            "reviews": results.reviews,
+            "contractors": results.contractors,
+            "items": results.items,
+            "auto_judged_reports": results.auto_judged,
+            "estimates": [asdict(e) for e in results.estimates],
+            "differences": [asdict(d) | {"significant": d.significant} for d in results.differences],
+            "mixed_effects": [asdict(m) for m in results.mixed],
+            "rating_alpha": results.rating_alpha,
+            "caught_alpha": results.caught_alpha,
+        }
+    )  # type: ignore[return-value]

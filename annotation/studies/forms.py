@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from annotation.choices import Kind
+from annotation.datasets.models import Dataset
+from annotation.studies.lifecycle import StudySpec
+from annotation.studies.models import Design
+from annotation.users import Role, User
+
+
+def contractor_queryset() -> Any:
+    return User.objects.filter(groups__name=Role.CONTRACTOR, is_active=True).order_by("username")
+
+
+class StudyForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    datasets = forms.ModelMultipleChoiceField(
+        queryset=Dataset.objects.order_by("name"), widget=forms.CheckboxSelectMultiple
+    )
+    kind = forms.ChoiceField(choices=[("", "Both kinds"), *Kind.choices], required=False)
+    max_items = forms.IntegerField(
+        required=False, min_value=1, help_text="Leave blank for all; otherwise a sample drawn with the seed."
+    )
+    unassisted = forms.BooleanField(required=False, initial=True, label="Unassisted arm (control)")
+    critics = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.CheckboxSelectMultiple, label="Assisted arms (one per critic)"
+    )
+    design = forms.ChoiceField(choices=Design.choices, initial=Design.BETWEEN)
+    reviews_per_item = forms.IntegerField(min_value=1, max_value=50, initial=1, help_text="In every arm.")
+    seed = forms.IntegerField(initial=0, help_text="Assignment and sampling are reproducible from it.")
+    time_limit_s = forms.IntegerField(required=False, min_value=10, label="Time limit per task (seconds)")
+    abandon_after_s = forms.IntegerField(min_value=60, initial=3600, label="Release unfinished tasks after (seconds)")
+    instructions = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 6}), help_text="Markdown; shown to contractors."
+    )
+    contractors = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from assist.interface import critic_choices
+
+        self.fields["critics"].choices = critic_choices()  # type: ignore[attr-defined]
+        self.fields["contractors"].queryset = contractor_queryset()  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("unassisted") and not data.get("critics"):
+            raise forms.ValidationError("Choose at least one arm: unassisted, or a critic for an assisted arm.")
+        return data
+
+    def spec(self) -> StudySpec:
+        data = self.cleaned_data
+        return StudySpec(
+            name=data["name"],
+            datasets=list(data["datasets"]),
+            kind=data["kind"],
+            max_items=data["max_items"],
+            unassisted=data["unassisted"],
+            critic_ids=data["critics"],
+            contractors=list(data["contractors"]),
+            design=data["design"],
+            reviews_per_item=data["reviews_per_item"],
+            seed=data["seed"],
+            instructions=data["instructions"],
+            time_limit_s=data["time_limit_s"],
+            abandon_after_s=data["abandon_after_s"],
+        )
+
+
+class EnrolForm(forms.Form):
+    contractors = forms.ModelMultipleChoiceField(queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["contractors"].queryset = contractor_queryset()  # type: ignore[attr-defined]

@@ -1,0 +1,243 @@
+"""A study's life: created from datasets, contractors enrolled, critiques generated, marked ready,
+launched (balanced assignments), closed. Pages and API call these same actions.
+
+check_* says what stands in the way; do_* changes state (under a row lock).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from annotation.datasets.models import Dataset, Item
+from annotation.studies.assignment import PlanError, plan
+from annotation.studies.models import (
+    Arm,
+    ArmKind,
+    Assignment,
+    Design,
+    Enrollment,
+    Study,
+    StudyItem,
+    StudyStatus,
+)
+from annotation.users import User
+from assist.interface import RunRefused, critic_choices, items_missing_chosen_critique, start_run_for_items
+
+
+class StudyRefused(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class MissingCritiques:
+    arm: Arm
+    item_ids: list[int]
+
+    def __str__(self) -> str:
+        return (
+            f"Arm {self.arm.name}: {len(self.item_ids)} items have no chosen critique from "
+            f"{self.arm.critic}; generate them before launching."
+        )
+
+
+def study_item_ids(study: Study) -> list[int]:
+    return list(StudyItem.objects.filter(study=study).order_by("item_id").values_list("item_id", flat=True))
+
+
+def check_missing_critiques(study: Study) -> list[MissingCritiques]:
+    item_ids = study_item_ids(study)
+    missing = []
+    for arm in study.arms.filter(kind=ArmKind.ASSISTED).select_related("critic"):
+        assert arm.critic_id is not None
+        lacking = items_missing_chosen_critique(arm.critic_id, item_ids)
+        if lacking:
+            missing.append(MissingCritiques(arm, lacking))
+    return missing
+
+
+def do_generate_missing_critiques(study: Study, user: User) -> tuple[list[int], list[str]]:
+    """Start the critique runs that fill what launch is waiting for, one per assisted arm.
+
+    Returns the ids of the runs started and the reasons any arm's run was refused.
+    """
+    runs: list[int] = []
+    refused: list[str] = []
+    for missing in check_missing_critiques(study):
+        assert missing.arm.critic_id is not None
+        try:
+            runs.append(start_run_for_items(missing.arm.critic_id, missing.item_ids, user))
+        except RunRefused as exc:
+            refused.append(str(exc))
+    return runs, refused
+
+
+def check_launch(study: Study) -> list[str]:
+    problems: list[str] = []
+    if study.status not in (StudyStatus.DRAFT, StudyStatus.READY):
+        problems.append(f"The study is {study.get_status_display().lower()}.")
+    arms = list(study.arms.all())
+    if not arms:
+        problems.append("Add at least one arm.")
+    item_ids = study_item_ids(study)
+    contractors = list(Enrollment.objects.filter(study=study).values_list("contractor_id", flat=True))
+    if arms and item_ids and contractors:
+        try:
+            plan(
+                item_ids,
+                contractors,
+                [arm.pk for arm in arms],
+                design=study.design,
+                reviews=study.reviews_per_item,
+                seed=study.seed,
+            )
+        except PlanError as exc:
+            problems.append(str(exc))
+    else:
+        if not item_ids:
+            problems.append("Add items.")
+        if not contractors:
+            problems.append("Enrol contractors.")
+    problems.extend(str(missing) for missing in check_missing_critiques(study))
+    return problems
+
+
+def do_launch(study: Study) -> int:
+    """Plan and create every assignment, then run the study. Returns the number of assignments."""
+    with transaction.atomic():
+        study = Study.objects.select_for_update().get(pk=study.pk)
+        problems = check_launch(study)
+        if problems:
+            raise StudyRefused(" ".join(problems))
+        arms = [arm.pk for arm in study.arms.all()]
+        contractors = list(Enrollment.objects.filter(study=study).values_list("contractor_id", flat=True))
+        slots = plan(
+            study_item_ids(study),
+            contractors,
+            arms,
+            design=study.design,
+            reviews=study.reviews_per_item,
+            seed=study.seed,
+        )
+        Assignment.objects.bulk_create(
+            [
+                Assignment(study=study, item_id=s.item, contractor_id=s.contractor, arm_id=s.arm, order=s.order)
+                for s in slots
+            ],
+            batch_size=5000,
+        )
+        study.status = StudyStatus.RUNNING
+        study.launched_at = timezone.now()
+        study.save(update_fields=("status", "launched_at"))
+    return len(slots)
+
+
+@dataclass
+class StudySpec:
+    name: str
+    datasets: Sequence[Dataset] = ()
+    item_ids: Sequence[int] = ()
+    kind: str = ""
+    max_items: int | None = None
+    unassisted: bool = True
+    critic_ids: Sequence[int] = ()
+    contractors: Sequence[User] = ()
+    design: str = Design.BETWEEN
+    reviews_per_item: int = 1
+    seed: int = 0
+    instructions: str = ""
+    time_limit_s: int | None = None
+    abandon_after_s: int = 3600
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def select_item_ids(spec: StudySpec) -> list[int]:
+    """Items of the chosen datasets (and explicit ids), of one kind if asked; a seeded sample when capped."""
+    items = Item.objects.none()
+    if spec.datasets:
+        items = Item.objects.filter(dataset__in=spec.datasets)
+    if spec.item_ids:
+        items = items | Item.objects.filter(pk__in=spec.item_ids)
+    if spec.kind:
+        items = items.filter(kind=spec.kind)
+    ids = sorted(set(items.values_list("pk", flat=True)))
+    if spec.max_items is not None and len(ids) > spec.max_items:
+        ids = sorted(random.Random(spec.seed).sample(ids, spec.max_items))  # noqa: S311 - reproducible sampling
+    return ids
+
+
+def check_create(spec: StudySpec) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not spec.unassisted and not spec.critic_ids:
+        errors["arms"] = "A study needs at least one arm: unassisted, or assisted with a critic."
+    if not select_item_ids(spec):
+        errors["datasets"] = "The chosen datasets (and kind) have no items."
+    if Study.objects.filter(name=spec.name).exists():
+        errors["name"] = f"A study named {spec.name!r} already exists."
+    return errors
+
+
+def do_create_study(spec: StudySpec, owner: User) -> Study:
+    errors = check_create(spec)
+    if errors:
+        raise StudyRefused(" ".join(errors.values()))
+    with transaction.atomic():
+        study = Study.objects.create(
+            name=spec.name,
+            owner=owner,
+            instructions=spec.instructions,
+            design=spec.design,
+            reviews_per_item=spec.reviews_per_item,
+            seed=spec.seed,
+            time_limit_s=spec.time_limit_s,
+            abandon_after_s=spec.abandon_after_s,
+        )
+        StudyItem.objects.bulk_create([StudyItem(study=study, item_id=pk) for pk in select_item_ids(spec)])
+        arms = [Arm(study=study, name="Unassisted", kind=ArmKind.UNASSISTED, position=0)] if spec.unassisted else []
+        for position, (critic_id, name) in enumerate(critic_choices(spec.critic_ids), 1):
+            arms.append(
+                Arm(
+                    study=study, name=f"Assisted: {name}", kind=ArmKind.ASSISTED, critic_id=critic_id, position=position
+                )
+            )
+        Arm.objects.bulk_create(arms)
+        do_enrol(study, spec.contractors)
+    return study
+
+
+def do_enrol(study: Study, contractors: Iterable[User]) -> int:
+    """Enrol contractors (others are ignored) while the study is still being set up. Returns how many are new."""
+    if study.status not in (StudyStatus.DRAFT, StudyStatus.READY):
+        raise StudyRefused("Contractors can be enrolled only before launch.")
+    eligible = [user for user in contractors if user.is_contractor]
+    created = Enrollment.objects.bulk_create(
+        [Enrollment(study=study, contractor=user) for user in eligible], ignore_conflicts=True
+    )
+    if study.status == StudyStatus.READY:
+        study.status = StudyStatus.DRAFT
+        study.save(update_fields=("status",))
+    return len(created)
+
+
+def do_mark_ready(study: Study) -> None:
+    with transaction.atomic():
+        study = Study.objects.select_for_update().get(pk=study.pk)
+        problems = check_launch(study)
+        if problems:
+            raise StudyRefused(" ".join(problems))
+        study.status = StudyStatus.READY
+        study.save(update_fields=("status",))
+
+
+def do_close(study: Study) -> None:
+    with transaction.atomic():
+        study = Study.objects.select_for_update().get(pk=study.pk)
+        if study.status != StudyStatus.RUNNING:
+            raise StudyRefused("Only a running study can be closed.")
+        study.status = StudyStatus.CLOSED
+        study.closed_at = timezone.now()
+        study.save(update_fields=("status", "closed_at"))

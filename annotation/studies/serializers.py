@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from annotation.choices import Kind
+from annotation.datasets.models import Dataset, Item
+from annotation.studies.lifecycle import StudySpec
+from annotation.studies.models import Arm, Design, Study
+from annotation.users import Role, User
+
+
+class ArmSerializer(serializers.ModelSerializer[Arm]):
+    class Meta:
+        model = Arm
+        fields = ("id", "name", "kind", "critic", "position")
+
+
+class StudySerializer(serializers.ModelSerializer[Study]):
+    arms = ArmSerializer(many=True, read_only=True)
+    owner: serializers.StringRelatedField[User] = serializers.StringRelatedField()
+    item_count = serializers.SerializerMethodField()
+    contractors: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="username"
+    )
+
+    class Meta:
+        model = Study
+        fields = (
+            "id",
+            "name",
+            "owner",
+            "status",
+            "design",
+            "reviews_per_item",
+            "seed",
+            "instructions",
+            "time_limit_s",
+            "abandon_after_s",
+            "match_threshold",
+            "arms",
+            "item_count",
+            "contractors",
+            "created_at",
+            "launched_at",
+            "closed_at",
+        )
+
+    def get_item_count(self, study: Study) -> int:
+        return study.items.count()
+
+
+def _contractors() -> Any:
+    return User.objects.filter(groups__name=Role.CONTRACTOR)
+
+
+class StudyCreateSerializer(serializers.Serializer[None]):
+    name = serializers.CharField(max_length=200)
+    datasets = serializers.PrimaryKeyRelatedField(queryset=Dataset.objects.all(), many=True, required=False)
+    item_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    kind = serializers.ChoiceField(choices=Kind.choices, required=False, allow_blank=True, default="")
+    max_items = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    unassisted = serializers.BooleanField(default=True)
+    critics = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    contractors = serializers.SlugRelatedField(
+        many=True, required=False, slug_field="username", queryset=_contractors()
+    )
+    design = serializers.ChoiceField(choices=Design.choices, default=Design.BETWEEN)
+    reviews_per_item = serializers.IntegerField(min_value=1, max_value=50, default=1)
+    seed = serializers.IntegerField(default=0)
+    instructions = serializers.CharField(required=False, allow_blank=True, default="")
+    time_limit_s = serializers.IntegerField(min_value=10, required=False, allow_null=True, default=None)
+    abandon_after_s = serializers.IntegerField(min_value=60, default=3600)
+
+    def validate_critics(self, value: list[int]) -> list[int]:
+        from assist.interface import critic_choices
+
+        unknown = sorted(set(value) - {pk for pk, _ in critic_choices(value)})
+        if unknown:
+            raise serializers.ValidationError(f"No critic with id {', '.join(map(str, unknown))}.")
+        return value
+
+    def validate_item_ids(self, value: list[int]) -> list[int]:
+        unknown = sorted(set(value) - set(Item.objects.filter(pk__in=value).values_list("pk", flat=True)))
+        if unknown:
+            raise serializers.ValidationError(f"No item with id {', '.join(map(str, unknown[:20]))}.")
+        return value
+
+    def spec(self) -> StudySpec:
+        data = self.validated_data
+        return StudySpec(
+            name=data["name"],
+            datasets=data.get("datasets", []),
+            item_ids=data["item_ids"],
+            kind=data["kind"],
+            max_items=data["max_items"],
+            unassisted=data["unassisted"],
+            critic_ids=data["critics"],
+            contractors=data.get("contractors", []),
+            design=data["design"],
+            reviews_per_item=data["reviews_per_item"],
+            seed=data["seed"],
+            instructions=data["instructions"],
+            time_limit_s=data["time_limit_s"],
+            abandon_after_s=data["abandon_after_s"],
+        )
+
+
+class EnrolSerializer(serializers.Serializer[None]):
+    contractors = serializers.SlugRelatedField(many=True, slug_field="username", queryset=_contractors())
+
+
+class ArmProgressSerializer(serializers.Serializer[None]):
+    arm = serializers.CharField(source="arm.name")
+    arm_id = serializers.IntegerField(source="arm.pk")
+    total = serializers.IntegerField()
+    submitted = serializers.IntegerField()
+    active = serializers.IntegerField()
+    pending = serializers.IntegerField()
+
+
+class ContractorFiguresSerializer(serializers.Serializer[None]):
+    username = serializers.CharField()
+    submitted = serializers.IntegerField()
+    left = serializers.IntegerField()
+    median_active_s = serializers.FloatField(allow_null=True)
+    tasks_per_hour = serializers.FloatField(allow_null=True)
+
+
+class ProgressSerializer(serializers.Serializer[Any]):
+    status = serializers.CharField()
+    arms = ArmProgressSerializer(many=True)
+    contractors = ContractorFiguresSerializer(many=True)
+    released = serializers.IntegerField()
+
+
+class LaunchRefusedSerializer(serializers.Serializer[None]):
+    detail = serializers.CharField()
+    problems = serializers.ListField(child=serializers.CharField())
+    missing_critiques = serializers.DictField(child=serializers.IntegerField(), help_text="Arm name -> items missing.")
+
+
+class MatchThresholdSerializer(serializers.Serializer[None]):
+    match_threshold = serializers.FloatField(min_value=0.0, max_value=1.0)
+
+
+class StudyExportSerializer(serializers.Serializer[None]):
+    format = serializers.ChoiceField(choices=["jsonl", "csv", "parquet", "openai-critiques"])
+    tables = serializers.ListField(child=serializers.CharField(), required=False, help_text="Empty: every table.")
