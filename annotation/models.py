@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from annotation.datasets.models import Dataset, Item, PlantedFlaw, content_hash
-from annotation.labeling.models import CommentAction, CommentJudgement, FlawReport, Review, ReviewStatus
+from annotation.labeling.models import (
+    CommentAction,
+    CommentJudgement,
+    FlawReport,
+    Review,
+    ReviewStatus,
+    Skip,
+    SkipReason,
+)
 from annotation.results.models import Adjudication, ExportJob, ExportStatus, Verdict
 from annotation.studies.models import (
     Arm,
@@ -37,6 +45,8 @@ __all__ = [
     "Review",
     "ReviewStatus",
     "Role",
+    "Skip",
+    "SkipReason",
     "Study",
     "StudyItem",
     "StudyStatus",

@@ -15,7 +15,7 @@ from annotation.datasets.models import Item
 from annotation.users import User
 from assist.demo import CPU_CRITIC, EXECUTION_CRITIC, start_demo_runs
 from assist.imported import CriticNotImported, ImportedCritiques
-from assist.models import CriticConfig, Critique, CritiqueComment
+from assist.models import CriticConfig, Critique, CritiqueComment, CritiqueRunItem, RunItemStatus, RunStatus
 from assist.runs import RunRefused, do_create_run
 
 __all__ = [
@@ -29,6 +29,8 @@ __all__ = [
     "critic_choices",
     "critique_rows_for_items",
     "critiques_prefetch",
+    "failed_critique_reasons",
+    "items_in_active_runs",
     "items_missing_chosen_critique",
     "start_demo_runs",
     "start_run_for_items",
@@ -43,6 +45,32 @@ def items_missing_chosen_critique(critic_id: int, item_ids: list[int]) -> list[i
         )
     )
     return [item_id for item_id in item_ids if item_id not in have]
+
+
+def items_in_active_runs(critic_id: int, item_ids: list[int]) -> set[int]:
+    """Items of `item_ids` that a queued or running run of the critic is still working on."""
+    return set(
+        CritiqueRunItem.objects.filter(
+            run__critic_id=critic_id,
+            run__status__in=(RunStatus.QUEUED, RunStatus.RUNNING),
+            item_id__in=item_ids,
+            status=RunItemStatus.PENDING,
+        ).values_list("item_id", flat=True)
+    )
+
+
+def failed_critique_reasons(critic_id: int, item_ids: list[int]) -> dict[int, str]:
+    """Why the critic's latest attempt at each item failed, for the items whose latest attempt failed."""
+    latest: dict[int, tuple[str, str]] = {}
+    rows = (
+        CritiqueRunItem.objects.filter(run__critic_id=critic_id, item_id__in=item_ids)
+        .exclude(status=RunItemStatus.PENDING)
+        .order_by("item_id", "run_id")
+        .values_list("item_id", "status", "error")
+    )
+    for item_id, status, error in rows:
+        latest[item_id] = (status, error)
+    return {item_id: error or "failed" for item_id, (status, error) in latest.items() if status == RunItemStatus.FAILED}
 
 
 def start_run_for_items(critic_id: int, item_ids: list[int], user: User | None) -> int:

@@ -25,6 +25,7 @@ from models_service.sandbox import Limits
 from models_service.selection import FsbsSettings, Rewarder
 
 log = logging.getLogger(__name__)
+CANCEL_POLL_S = 0.2
 ITEM_FIELDS = (
     "item_id",
     "item__kind",
@@ -137,11 +138,25 @@ async def _drive_openai(critic: CriticConfig, rows: list[dict[str, Any]], writer
                     log.exception("critique of item %s failed", row["item_id"])
                     writer.put(Outcome(row["id"], row["item_id"], item.kind, None, error=f"internal error: {exc!r}"))
 
+        tasks = [asyncio.create_task(one(row)) for row in rows]
+        watcher = asyncio.create_task(_cancel_when_asked(writer, tasks))
         try:
-            await asyncio.gather(*(one(row) for row in rows))
+            await asyncio.gather(*tasks, return_exceptions=True)
         finally:
+            watcher.cancel()
             if reward_client is not None:
                 await reward_client.aclose()
+
+
+async def _cancel_when_asked(writer: ResultWriter, tasks: list[asyncio.Task[None]]) -> None:
+    """A cancelled run stops within a second: requests in flight are abandoned, not awaited (a slow
+    server would otherwise hold the run for its whole timeout). Their items stay pending."""
+    while not all(task.done() for task in tasks):
+        if writer.cancelled.is_set():
+            for task in tasks:
+                task.cancel()
+            return
+        await asyncio.sleep(CANCEL_POLL_S)
 
 
 def _drive_execution(rows: list[dict[str, Any]], writer: ResultWriter) -> None:

@@ -12,7 +12,7 @@ from django.test import Client
 
 from annotation.datasets.models import Dataset, Item
 from assist.models import Backend, CriticConfig, Critique, CritiqueComment, CritiqueRun, CritiqueRunItem, RunStatus
-from assist.runs import do_create_run, do_retry_failed
+from assist.runs import do_cancel_run, do_create_run, do_retry_failed
 from tests.factories import DatasetFactory, ItemFactory
 from tests.standin.process import StandinProcess
 from tests.workers import WorkerProcess
@@ -227,3 +227,24 @@ def test_an_fsbs_run_stores_every_candidate_and_chooses_one(
         assert chosen.text.startswith("> ")
     assert standin.stats()["by_path"]["completions"] == 4 * 7
     assert_no_duplicates(critic)
+
+
+def test_a_cancelled_run_stops_without_waiting_for_the_requests_in_flight(
+    standin: StandinProcess, start_worker: Callable[[], WorkerProcess]
+) -> None:
+    standin.configure(latency_s=60.0)  # every request would hold its slot for a minute
+    dataset = make_items(8)
+    critic = critic_for(standin, timeout_s=120, critiqueability=False, structured_output="json_schema", supports_n=True)
+    start_worker()
+    run = do_create_run(critic, dataset.items.all(), None)
+    deadline = time.monotonic() + 30
+    while run.status != RunStatus.RUNNING and time.monotonic() < deadline:
+        time.sleep(0.1)
+        run.refresh_from_db()
+    time.sleep(1.0)  # the requests are in flight
+    asked = time.monotonic()
+    do_cancel_run(run)
+    run = wait_until_finished(run, timeout=45)
+    assert run.status == RunStatus.CANCELLED
+    assert time.monotonic() - asked < 15  # not the minute each request would take
+    assert CritiqueRunItem.objects.filter(run=run, status="pending").count() == 8

@@ -107,6 +107,9 @@ def test_an_assisted_review_done_with_the_keyboard_survives_a_reload(
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog")).to_be_hidden()
     page.keyboard.press("s")
+    expect(page.locator("#submit-confirm")).to_be_visible()
+    assert Review.objects.get(assignment=task).status == "draft"  # one press only asks
+    page.keyboard.press("s")
     expect(page.get_by_text("Review submitted")).to_be_visible()
 
     review = Review.objects.get(assignment=task)

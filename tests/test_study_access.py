@@ -134,7 +134,7 @@ def test_study_pages_belong_to_their_researcher(
     _, review = _task_with_review(world, contractor)
     for url in _study_urls(world, review):
         assert clients[persona].get(url).status_code == STUDY_PAGE[persona], (persona, url)
-    for name in ("study-launch", "study-close", "study-release", "study-critiques", "study-ready"):
+    for name in ("study-launch", "study-close", "study-release", "study-critiques", "study-ready", "study-drop-failed"):
         response = clients[persona].post(reverse(name, args=[world.study.pk]))
         expected = 302 if persona in ("owner_researcher", "admin", "anonymous") else STUDY_PAGE[persona]
         assert response.status_code == expected, (persona, name)

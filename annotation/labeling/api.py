@@ -11,9 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotation.access import IsContractor, api_user, assignments_for, claimed_assignments_for
-from annotation.labeling.queue import claim_next
+from annotation.labeling.queue import SkipRefused, claim_next, do_skip
 from annotation.labeling.reviewing import open_review
-from annotation.labeling.serializers import TaskDetailSerializer, TaskSerializer
+from annotation.labeling.serializers import SkipSerializer, TaskDetailSerializer, TaskSerializer
 from annotation.studies.models import Assignment
 
 
@@ -50,3 +50,17 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet[Assignment]):
         assignment = get_object_or_404(self.get_queryset(), pk=assignment.pk)
         open_review(assignment)
         return Response(TaskDetailSerializer(assignment).data)
+
+    @extend_schema(request=SkipSerializer, responses={200: TaskSerializer, 400: None, 409: None})
+    @action(detail=True, methods=["post"])
+    def skip(self, request: Request, pk: str) -> Response:
+        """Hand a started task back unreviewed ("can't judge this"), with a reason; it returns to the pool."""
+        assignment = get_object_or_404(claimed_assignments_for(api_user(request)), pk=pk)
+        form = SkipSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            do_skip(assignment, form.validated_data["reason"], form.validated_data["note"])
+        except SkipRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        assignment.refresh_from_db()
+        return Response(TaskSerializer(assignment).data)

@@ -125,3 +125,33 @@ class CommentJudgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} on comment {self.comment_id}"
+
+
+class SkipReason(models.TextChoices):
+    CANNOT_JUDGE = "cannot_judge", "I can't judge this (outside what I know)"
+    UNCLEAR = "unclear", "The task is unclear or broken"
+    TOO_LONG = "too_long", "Too long for the time I have"
+    OTHER = "other", "Something else"
+
+
+class Skip(models.Model):
+    """A contractor handed a task back unreviewed; the task returned to the pool, the reason stays."""
+
+    study = models.ForeignKey("annotation.Study", on_delete=models.CASCADE, related_name="skips")
+    item = models.ForeignKey("annotation.Item", on_delete=models.CASCADE, related_name="+")
+    arm = models.ForeignKey("annotation.Arm", on_delete=models.CASCADE, related_name="skips")
+    contractor = models.ForeignKey("annotation.User", on_delete=models.CASCADE, related_name="skips")
+    assignment = models.ForeignKey("annotation.Assignment", null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=16, choices=SkipReason.choices)
+    note = models.TextField(blank=True)
+    active_seconds = models.FloatField(default=0, help_text="Active time spent before skipping.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(fields=("study", "item", "contractor"), name="skip_once_per_item_and_contractor")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contractor_id} skipped item {self.item_id}: {self.reason}"

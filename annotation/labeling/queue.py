@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from annotation.labeling.models import Review
+from annotation.labeling.models import Review, Skip, SkipReason
 from annotation.studies.models import Assignment, AssignmentStatus, Enrollment, Study, StudyStatus
 from annotation.users import User
 
@@ -43,15 +43,71 @@ def claim_next(contractor: User, study: Study | None = None) -> Assignment | Non
 
 
 def _claim_released(running: QuerySet[Assignment], contractor: User) -> Assignment | None:
-    enrolled = Enrollment.objects.filter(contractor=contractor).values("study_id")
-    seen = Assignment.objects.filter(contractor=contractor).values("study_id", "item_id")
-    released = running.filter(contractor__isnull=True, status=AssignmentStatus.PENDING, study_id__in=enrolled)
-    # Never the same item twice; in between-subject studies only tasks of the contractor's own arm.
-    for pair in seen:
-        released = released.exclude(study_id=pair["study_id"], item_id=pair["item_id"])
-    own_arms = Assignment.objects.filter(contractor=contractor, study__design="between").values("arm_id")
-    released = released.filter(Q(study__design="within") | Q(arm_id__in=own_arms))
+    released = _released_for(running, contractor)
     return released.select_for_update(skip_locked=True, of=("self",)).order_by("study_id", "id").first()
+
+
+def _released_for(running: QuerySet[Assignment], contractor: User) -> QuerySet[Assignment]:
+    """Released tasks this contractor may take: never an item they reviewed or skipped, and in
+    between-subject studies only tasks of their own arm."""
+    enrolled = Enrollment.objects.filter(contractor=contractor).values("study_id")
+    released = running.filter(contractor__isnull=True, status=AssignmentStatus.PENDING, study_id__in=enrolled)
+    seen = [
+        *Assignment.objects.filter(contractor=contractor).values_list("study_id", "item_id"),
+        *Skip.objects.filter(contractor=contractor).values_list("study_id", "item_id"),
+    ]
+    for study_id, item_id in seen:
+        released = released.exclude(study_id=study_id, item_id=item_id)
+    own_arms = Assignment.objects.filter(contractor=contractor, study__design="between").values("arm_id")
+    return released.filter(Q(study__design="within") | Q(arm_id__in=own_arms))
+
+
+def has_next(contractor: User) -> bool:
+    """Whether "next task" would hand this contractor anything now (without taking it)."""
+    running = Assignment.objects.filter(study__status=StudyStatus.RUNNING)
+    mine = running.filter(contractor=contractor, status__in=(AssignmentStatus.ACTIVE, AssignmentStatus.PENDING))
+    return mine.exists() or _released_for(running, contractor).exists()
+
+
+def check_skip(reason: str) -> dict[str, str]:
+    return {} if reason in SkipReason.values else {"reason": f"Choose one of {', '.join(SkipReason.values)}."}
+
+
+def do_skip(assignment: Assignment, reason: str, note: str) -> Skip:
+    """Hand a started task back unreviewed, with a reason: the draft goes, the task returns to the pool
+    for someone else (never this contractor again), and the skip is recorded for the results."""
+    with transaction.atomic():
+        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        if locked.status != AssignmentStatus.ACTIVE or locked.contractor_id is None:
+            raise SkipRefused("Only a task in progress can be skipped.")
+        if locked.study.status != StudyStatus.RUNNING:
+            raise SkipRefused("The study is closed.")
+        skip = Skip.objects.create(
+            study_id=locked.study_id,
+            item_id=locked.item_id,
+            arm_id=locked.arm_id,
+            contractor_id=locked.contractor_id,
+            assignment=locked,
+            reason=reason,
+            note=note,
+            active_seconds=locked.active_seconds,
+        )
+        Review.objects.filter(assignment=locked).delete()
+        _back_to_pool(locked)
+    return skip
+
+
+class SkipRefused(Exception):
+    pass
+
+
+def _back_to_pool(assignment: Assignment) -> None:
+    assignment.contractor = None
+    assignment.status = AssignmentStatus.PENDING
+    assignment.started_at = None
+    assignment.active_seconds = 0
+    assignment.releases += 1
+    assignment.save(update_fields=("contractor", "status", "started_at", "active_seconds", "releases"))
 
 
 def do_release_abandoned(study: Study) -> int:
@@ -65,10 +121,5 @@ def do_release_abandoned(study: Study) -> int:
         # The abandoned draft goes with the contractor: the next one starts clean and never sees it.
         Review.objects.filter(assignment_id__in=ids).delete()
         for assignment in Assignment.objects.filter(pk__in=ids):
-            assignment.contractor = None
-            assignment.status = AssignmentStatus.PENDING
-            assignment.started_at = None
-            assignment.active_seconds = 0
-            assignment.releases += 1
-            assignment.save(update_fields=("contractor", "status", "started_at", "active_seconds", "releases"))
+            _back_to_pool(assignment)
     return len(ids)

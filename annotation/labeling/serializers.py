@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotation.datasets.models import Item
-from annotation.labeling.models import CommentJudgement, FlawReport, Review
-from annotation.studies.models import Assignment
+from annotation.labeling.models import CommentJudgement, FlawReport, Review, SkipReason
+from annotation.studies.models import Assignment, AssignmentStatus
 
 # Contractor side: only what the task shows. No arm name, no planted flaws, critiques only when assisted.
 
@@ -42,11 +43,20 @@ class TaskItemSerializer(serializers.ModelSerializer[Item]):
 
 class TaskSerializer(serializers.ModelSerializer[Assignment]):
     study = serializers.CharField(source="study.name")
-    item = TaskItemSerializer(read_only=True)
+    item = serializers.SerializerMethodField(
+        help_text="What the task shows; null while it waits in the queue (it opens in its turn, through next)."
+    )
 
     class Meta:
         model = Assignment
         fields: tuple[str, ...] = ("id", "study", "status", "started_at", "submitted_at", "active_seconds", "item")
+
+    @extend_schema_field(TaskItemSerializer(allow_null=True))
+    def get_item(self, assignment: Assignment) -> dict[str, Any] | None:
+        # A queued task's text would let a contractor read ahead, off the clock that measures active time.
+        if assignment.status == AssignmentStatus.PENDING:
+            return None
+        return dict(TaskItemSerializer(assignment.item).data)
 
 
 class TaskDetailSerializer(TaskSerializer):
@@ -65,3 +75,8 @@ class TaskDetailSerializer(TaskSerializer):
             return None
         judgements = CommentJudgement.objects.filter(review__assignment=assignment).order_by("position")
         return list(JudgementSerializer(judgements, many=True).data)
+
+
+class SkipSerializer(serializers.Serializer[None]):
+    reason = serializers.ChoiceField(choices=SkipReason.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")

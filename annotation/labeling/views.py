@@ -16,8 +16,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from annotation.access import assignments_for, contractor_required, get_assignment_for_contractor, request_user
 from annotation.choices import CATEGORIES_BY_KIND, Category, Severity
 from annotation.labeling.forms import ActiveTimeForm, DraftForm, FlawForm, JudgeForm
-from annotation.labeling.models import CommentJudgement, FlawReport, Review
-from annotation.labeling.queue import claim_next
+from annotation.labeling.models import CommentJudgement, FlawReport, Review, SkipReason
+from annotation.labeling.queue import SkipRefused, check_skip, claim_next, do_skip, has_next
 from annotation.labeling.reviewing import (
     ReviewLocked,
     check_flaw,
@@ -32,6 +32,7 @@ from annotation.labeling.reviewing import (
     open_review,
 )
 from annotation.studies.models import ArmKind, Assignment, AssignmentStatus, Study, StudyStatus
+from annotation.users import User
 from annotation.web.highlight import numbered_lines
 from annotation.web.http import HtmxHttpRequest
 from annotation.web.markdown import render_markdown
@@ -63,7 +64,13 @@ def queue(request: HttpRequest) -> HttpResponse:
         )
     active = assignments_for(user).filter(status=AssignmentStatus.ACTIVE, study__status=StudyStatus.RUNNING).first()
     recent = assignments_for(user).filter(status=AssignmentStatus.SUBMITTED).order_by("-submitted_at")[:10]
-    context = {"rows": rows, "active": active, "recent": recent, "just_submitted": "submitted" in request.GET}
+    context = {
+        "rows": rows,
+        "active": active,
+        "recent": recent,
+        "just_submitted": "submitted" in request.GET,
+        "has_next": active is not None or has_next(user),
+    }
     return render(request, "annotation/queue.html", context)
 
 
@@ -108,12 +115,23 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
     item = assignment.item
     context["code_lines"] = numbered_lines(item.response, item.language) if item.kind == "code" else None
     context["instructions"] = render_markdown(assignment.study.instructions) if assignment.study.instructions else ""
-    context["progress"] = (
-        assignments_for(request_user(request))
-        .filter(study=assignment.study)
-        .aggregate(done=Count("id", filter=Q(status=AssignmentStatus.SUBMITTED)), total=Count("id"))
-    )
+    context["progress"] = _position(request_user(request), assignment)
+    context["first_task"] = context["progress"]["number"] == 1 and not context["locked"]
+    context["skip_reasons"] = SkipReason.choices
     return render(request, TEMPLATE, context)
+
+
+def _position(contractor: User, assignment: Assignment) -> dict[str, int]:
+    """ "Task n of total" in this study: a submitted task keeps the number it was submitted as; the
+    total grows when the contractor takes released tasks, and is never below n."""
+    mine = assignments_for(contractor).filter(study=assignment.study)
+    total = mine.count()
+    submitted = mine.filter(status=AssignmentStatus.SUBMITTED)
+    if assignment.status == AssignmentStatus.SUBMITTED and assignment.submitted_at is not None:
+        number = submitted.filter(submitted_at__lte=assignment.submitted_at).count()
+    else:
+        number = submitted.count() + 1
+    return {"number": number, "total": max(total, number)}
 
 
 def _lists(
@@ -129,7 +147,9 @@ def _lists(
     return HttpResponse(html)
 
 
-def _locked(request: HttpRequest, assignment: Assignment) -> HttpResponse:
+def _locked(request: HttpRequest, assignment: Assignment, reason: ReviewLocked) -> HttpResponse:
+    """The change was refused: reload the page, which says why at the top and shows the review as it stands."""
+    messages.error(request, f"Not saved: {reason}")
     return HttpResponseClientRedirect(reverse("task", args=[assignment.pk]))
 
 
@@ -145,8 +165,8 @@ def add_flaw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         if not errors:
             try:
                 do_add_flaw(review, assignment.item, form.flaw())
-            except ReviewLocked:
-                return _locked(request, assignment)
+            except ReviewLocked as exc:
+                return _locked(request, assignment, exc)
     else:
         errors = {field: " ".join(str(m) for m in msgs) for field, msgs in form.errors.items()}
     response = _lists(request, assignment, review, critique=False, flaw_errors=errors)
@@ -168,8 +188,8 @@ def edit_flaw(request: HtmxHttpRequest, pk: int, flaw_pk: int) -> HttpResponse:
         if not errors:
             try:
                 do_update_flaw(report, flaw.description, flaw.severity, flaw.category)
-            except ReviewLocked:
-                return _locked(request, assignment)
+            except ReviewLocked as exc:
+                return _locked(request, assignment, exc)
     else:
         errors = {field: " ".join(str(m) for m in msgs) for field, msgs in form.errors.items()}
     editing = report.pk if errors else None
@@ -184,8 +204,8 @@ def delete_flaw(request: HtmxHttpRequest, pk: int, flaw_pk: int) -> HttpResponse
     report = get_object_or_404(FlawReport.objects.select_related("review"), pk=flaw_pk, review=review)
     try:
         do_delete_flaw(report)
-    except ReviewLocked:
-        return _locked(request, assignment)
+    except ReviewLocked as exc:
+        return _locked(request, assignment, exc)
     return _lists(request, assignment, review)
 
 
@@ -201,8 +221,8 @@ def judge_comment(request: HtmxHttpRequest, pk: int, judgement_pk: int) -> HttpR
         helpful = form.cleaned_data["helpful"] if "helpful" in request.POST else None
         try:
             do_judge_comment(review, assignment.item, judgement, action, helpful)
-        except ReviewLocked:
-            return _locked(request, assignment)
+        except ReviewLocked as exc:
+            return _locked(request, assignment, exc)
     return _lists(request, assignment, review)
 
 
@@ -216,8 +236,8 @@ def save_draft(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return render(request, f"{TEMPLATE}#save-state", {"save_error": form.errors.as_text()})
     try:
         review = do_save_draft(review, form.cleaned_data["rating"], form.cleaned_data["free_text"])
-    except ReviewLocked:
-        return _locked(request, assignment)
+    except ReviewLocked as exc:
+        return render(request, f"{TEMPLATE}#save-state", {"save_error": str(exc)})
     return render(request, f"{TEMPLATE}#save-state", {"review": review})
 
 
@@ -236,9 +256,36 @@ def submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     try:
         do_submit(assignment, (form.cleaned_data["rating"], form.cleaned_data["free_text"]))
     except (ValueError, ReviewLocked) as exc:
-        messages.error(request, str(exc))
+        messages.error(request, f"Not submitted: {exc}")
         return redirect("task", pk=assignment.pk)
-    return redirect(reverse("queue") + "?submitted=1")
+    return _to_next_task(request, "Review submitted.")
+
+
+def _to_next_task(request: HttpRequest, done: str) -> HttpResponse:
+    following = claim_next(request_user(request))
+    if following is None:
+        messages.success(request, f"{done} That was your last task for now. Thank you!")
+        return redirect(reverse("queue") + "?submitted=1")
+    messages.success(request, f"{done} Here is your next task.")
+    return redirect("task", pk=following.pk)
+
+
+@contractor_required
+@require_POST
+def skip(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Can't judge this": the task goes back to the pool with the reason recorded."""
+    assignment = get_assignment_for_contractor(request, pk)
+    reason, note = request.POST.get("reason", ""), request.POST.get("note", "")[:2000]
+    problems = check_skip(reason)
+    if problems:
+        messages.error(request, f"Not skipped: {problems['reason']}")
+        return redirect("task", pk=assignment.pk)
+    try:
+        do_skip(assignment, reason, note)
+    except SkipRefused as exc:
+        messages.error(request, f"Not skipped: {exc}")
+        return redirect("task", pk=assignment.pk)
+    return _to_next_task(request, "Task skipped; someone else will take it.")
 
 
 @contractor_required

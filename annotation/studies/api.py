@@ -25,6 +25,7 @@ from annotation.studies.lifecycle import (
     check_missing_critiques,
     do_close,
     do_create_study,
+    do_drop_failed_items,
     do_enrol,
     do_generate_missing_critiques,
     do_launch,
@@ -88,10 +89,12 @@ class StudyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Study]
         try:
             do_launch(study)
         except StudyRefused as exc:
+            missing = check_missing_critiques(study)
             body = {
                 "detail": str(exc),
                 "problems": check_launch(study),
-                "missing_critiques": {m.arm.name: len(m.item_ids) for m in check_missing_critiques(study)},
+                "missing_critiques": {m.arm.name: len(m.item_ids) for m in missing},
+                "failed_critiques": {m.arm.name: {str(k): v for k, v in m.failed.items()} for m in missing if m.failed},
             }
             return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(StudySerializer(self.get_object()).data)
@@ -112,6 +115,16 @@ class StudyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Study]
         """Start the critique runs that fill every missing chosen critique of the assisted arms."""
         runs, refused = do_generate_missing_critiques(self.get_object(), api_user(request))
         return Response({"runs": runs, "refused": refused}, status=status.HTTP_409_CONFLICT if refused else 200)
+
+    @extend_schema(request=None, responses={200: StudySerializer})
+    @action(detail=True, methods=["post"], url_path="drop-failed")
+    def drop_failed(self, request: Request, pk: str) -> Response:
+        """Before launch: take out the items whose critique failed in an assisted arm (recorded in dropped_items)."""
+        try:
+            do_drop_failed_items(self.get_object(), api_user(request))
+        except StudyRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(StudySerializer(self.get_object()).data)
 
     @extend_schema(responses=ProgressSerializer)
     @action(detail=True, methods=["get"])

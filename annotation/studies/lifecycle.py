@@ -26,7 +26,14 @@ from annotation.studies.models import (
     StudyStatus,
 )
 from annotation.users import User
-from assist.interface import RunRefused, critic_choices, items_missing_chosen_critique, start_run_for_items
+from assist.interface import (
+    RunRefused,
+    critic_choices,
+    failed_critique_reasons,
+    items_in_active_runs,
+    items_missing_chosen_critique,
+    start_run_for_items,
+)
 
 
 class StudyRefused(Exception):
@@ -37,12 +44,18 @@ class StudyRefused(Exception):
 class MissingCritiques:
     arm: Arm
     item_ids: list[int]
+    failed: dict[int, str] = field(default_factory=dict)  # item -> why its latest critique failed
+    running: set[int] = field(default_factory=set)  # items a run is still working on
 
     def __str__(self) -> str:
-        return (
-            f"Arm {self.arm.name}: {len(self.item_ids)} items have no chosen critique from "
-            f"{self.arm.critic}; generate them before launching."
-        )
+        text = f"Arm {self.arm.name}: {len(self.item_ids)} items have no chosen critique from {self.arm.critic}"
+        if self.running:
+            text += f" ({len(self.running)} being generated now)"
+        if self.failed:
+            text += f"; the critique of {len(self.failed)} failed: retry them, or drop those items from the study"
+        else:
+            text += "; generate them before launching"
+        return text + "."
 
 
 def study_item_ids(study: Study) -> list[int]:
@@ -56,24 +69,58 @@ def check_missing_critiques(study: Study) -> list[MissingCritiques]:
         assert arm.critic_id is not None
         lacking = items_missing_chosen_critique(arm.critic_id, item_ids)
         if lacking:
-            missing.append(MissingCritiques(arm, lacking))
+            failed = failed_critique_reasons(arm.critic_id, lacking)
+            running = items_in_active_runs(arm.critic_id, lacking)
+            missing.append(MissingCritiques(arm, lacking, failed, running))
     return missing
 
 
 def do_generate_missing_critiques(study: Study, user: User) -> tuple[list[int], list[str]]:
-    """Start the critique runs that fill what launch is waiting for, one per assisted arm.
+    """Start the critique runs that fill what launch is waiting for, one per assisted arm, for the
+    items no queued or running run is already working on (so a second click starts nothing).
 
     Returns the ids of the runs started and the reasons any arm's run was refused.
     """
     runs: list[int] = []
     refused: list[str] = []
-    for missing in check_missing_critiques(study):
-        assert missing.arm.critic_id is not None
-        try:
-            runs.append(start_run_for_items(missing.arm.critic_id, missing.item_ids, user))
-        except RunRefused as exc:
-            refused.append(str(exc))
+    with transaction.atomic():
+        study = Study.objects.select_for_update().get(pk=study.pk)  # two clicks at once queue one run
+        for missing in check_missing_critiques(study):
+            assert missing.arm.critic_id is not None
+            wanted = [item_id for item_id in missing.item_ids if item_id not in missing.running]
+            if not wanted:
+                continue
+            try:
+                runs.append(start_run_for_items(missing.arm.critic_id, wanted, user))
+            except RunRefused as exc:
+                refused.append(str(exc))
     return runs, refused
+
+
+def do_drop_failed_items(study: Study, user: User) -> list[dict[str, object]]:
+    """Take out of a study being set up the items whose critique failed in an assisted arm.
+
+    Each is recorded in study.dropped_items (item, arm, reason, who, when), which the study page
+    and its export manifest show. Returns what was dropped.
+    """
+    with transaction.atomic():
+        study = Study.objects.select_for_update().get(pk=study.pk)
+        if study.status not in (StudyStatus.DRAFT, StudyStatus.READY):
+            raise StudyRefused("Items can be dropped only before launch.")
+        dropped: dict[int, dict[str, object]] = {}
+        for missing in check_missing_critiques(study):
+            for item_id, reason in missing.failed.items():
+                if item_id not in missing.running:
+                    dropped.setdefault(item_id, {"item": item_id, "arm": missing.arm.name, "reason": reason})
+        if not dropped:
+            raise StudyRefused("No item of this study has a failed critique.")
+        now = timezone.now().isoformat()
+        records = [entry | {"by": user.get_username(), "at": now} for entry in dropped.values()]
+        StudyItem.objects.filter(study=study, item_id__in=list(dropped)).delete()
+        study.dropped_items = [*study.dropped_items, *records]
+        study.status = StudyStatus.DRAFT
+        study.save(update_fields=("dropped_items", "status"))
+    return records
 
 
 def check_launch(study: Study) -> list[str]:

@@ -36,6 +36,9 @@ class Study(models.Model):
         help_text="A report matches a planted flaw when their spans overlap by at least this fraction of the shorter.",
     )
     status = models.CharField(max_length=16, choices=StudyStatus.choices, default=StudyStatus.DRAFT)
+    dropped_items = models.JSONField(
+        default=list, blank=True, help_text="Items taken out before launch: item, arm, reason, by, at."
+    )
     items = models.ManyToManyField("annotation.Item", through="StudyItem", related_name="studies")
     contractors = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Enrollment", related_name="enrolled_in")
     created_at = models.DateTimeField(default=timezone.now)

@@ -41,6 +41,7 @@ class StudySerializer(serializers.ModelSerializer[Study]):
             "match_threshold",
             "arms",
             "item_count",
+            "dropped_items",
             "contractors",
             "created_at",
             "launched_at",
@@ -139,6 +140,10 @@ class LaunchRefusedSerializer(serializers.Serializer[None]):
     detail = serializers.CharField()
     problems = serializers.ListField(child=serializers.CharField())
     missing_critiques = serializers.DictField(child=serializers.IntegerField(), help_text="Arm name -> items missing.")
+    failed_critiques = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField()),
+        help_text="Arm name -> item id -> why its critique failed; drop them with POST drop-failed/.",
+    )
 
 
 class MatchThresholdSerializer(serializers.Serializer[None]):

@@ -26,6 +26,7 @@ from annotation.studies.lifecycle import (
     check_missing_critiques,
     do_close,
     do_create_study,
+    do_drop_failed_items,
     do_enrol,
     do_generate_missing_critiques,
     do_launch,
@@ -81,6 +82,7 @@ def _dashboard(study: Study) -> dict[str, object]:
 def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
     study = get_study_for_researcher(request, pk)
     setting_up = study.status in (StudyStatus.DRAFT, StudyStatus.READY)
+    missing = check_missing_critiques(study) if setting_up else []
     context = _dashboard(study) | {
         "instructions": render_markdown(study.instructions) if study.instructions else "",
         "item_count": StudyItem.objects.filter(study=study).count(),
@@ -88,7 +90,8 @@ def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("contractor")
         .order_by("contractor__username"),
         "problems": check_launch(study) if setting_up else [],
-        "missing": check_missing_critiques(study) if setting_up else [],
+        "missing": missing,
+        "any_failed": any(m.failed for m in missing),
         "enrol_form": EnrolForm() if setting_up else None,
     }
     return render(request, "annotation/study_detail.html", context)
@@ -147,9 +150,28 @@ def study_launch(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @researcher_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def study_close(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, "close")
+    """GET asks for confirmation (closing cannot be undone); POST closes."""
+    if request.method == "POST":
+        return _act(request, pk, "close")
+    study = get_study_for_researcher(request, pk)
+    return render(request, "annotation/study_close.html", {"study": study, "arms": arm_progress(study)})
+
+
+@researcher_required
+@require_POST
+def study_drop_failed(request: HttpRequest, pk: int) -> HttpResponse:
+    study = get_study_for_researcher(request, pk)
+    try:
+        dropped = do_drop_failed_items(study, request_user(request))
+    except StudyRefused as exc:
+        messages.error(request, f"Not done: {exc}")
+    else:
+        messages.success(
+            request, f"Dropped {len(dropped)} item{'s' if len(dropped) != 1 else ''} whose critique failed."
+        )
+    return redirect("study-detail", pk=study.pk)
 
 
 @researcher_required

@@ -252,6 +252,19 @@
     const label = { a: "Accept", r: "Wrong", p: "Nitpick", h: "Yes", u: "No" }[key];
     Array.from(c.querySelectorAll(".judge button")).find((b) => b.textContent.trim().startsWith(label))?.click();
   }
+  // Submitting cannot be undone: the first `s` asks, a second one within 4 s submits.
+  let submitArmedUntil = 0;
+  function submitOnSecondPress() {
+    const prompt = $("submit-confirm");
+    if (!draft || !prompt) return;
+    if (Date.now() < submitArmedUntil) {
+      prompt.hidden = true;
+      return draft.requestSubmit();
+    }
+    submitArmedUntil = Date.now() + 4000;
+    prompt.hidden = false;
+    setTimeout(() => { if (Date.now() >= submitArmedUntil) prompt.hidden = true; }, 4100);
+  }
   const typing = (el) => el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName) && el.type !== "radio");
   document.addEventListener("keydown", (ev) => {
     const t = ev.target;
@@ -282,7 +295,7 @@
     const actions = {
       f: newFlawFromSelection,
       n: () => $("free-text")?.focus(),
-      s: () => draft?.requestSubmit(),
+      s: submitOnSecondPress,
       j: () => moveComment(1),
       k: () => moveComment(-1),
     };

@@ -101,6 +101,7 @@ def do_export(
             "id": study.pk, "name": study.name, "design": study.design, "reviews_per_item": study.reviews_per_item,
             "seed": study.seed, "status": study.status, "match_threshold": study.match_threshold,
             "arms": list(study.arms.values("id", "name", "kind", "critic_id")),
+            "dropped_items": study.dropped_items,
         }
     }  # fmt: skip
     return _write_manifest(out, head, fmt, counts, files, schema)
