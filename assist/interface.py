@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from annotation.datasets.models import Item
 from annotation.users import User
@@ -26,7 +26,9 @@ __all__ = [
     "ImportedCritiques",
     "RunRefused",
     "chosen_critique",
+    "comment_labels",
     "critic_choices",
+    "critique_label_counts",
     "critique_rows_for_items",
     "critiques_prefetch",
     "failed_critique_reasons",
@@ -91,6 +93,31 @@ def critic_choices(ids: Iterable[int] | None = None) -> list[tuple[int, str]]:
     if ids is not None:
         critics = critics.filter(pk__in=list(ids))
     return list(critics.values_list("pk", "name"))
+
+
+def critique_label_counts(items: QuerySet[Item]) -> list[dict[str, Any]]:
+    """Per critic, the critiques of these items and the human helpfulness labels they came with
+    (imports such as the OpenAI helpfulness release carry one per critique)."""
+    rows = (
+        Critique.objects.filter(item__in=items)
+        .values("critic__name")
+        .annotate(
+            critiques=Count("id"),
+            labelled_helpful=Count("id", filter=Q(helpful=True)),
+            labelled_not_helpful=Count("id", filter=Q(helpful=False)),
+            unlabelled=Count("id", filter=Q(helpful__isnull=True)),
+        )
+        .order_by("critic__name")
+    )
+    return [dict(row) for row in rows]
+
+
+def comment_labels(comment_ids: Iterable[int]) -> dict[int, bool]:
+    """The human helpfulness label of each comment's critique, for the comments whose critique has one."""
+    rows = CritiqueComment.objects.filter(pk__in=list(comment_ids), critique__helpful__isnull=False).values_list(
+        "pk", "critique__helpful"
+    )
+    return {pk: bool(helpful) for pk, helpful in rows}
 
 
 def critiques_prefetch(*, usable_only: bool = False, with_comments: bool = False) -> Prefetch[Any]:

@@ -16,6 +16,7 @@ from annotation.datasets.importing.errors import ImportFailed
 from annotation.datasets.importing.service import do_import
 from annotation.datasets.models import Dataset, Item
 from annotation.datasets.serializers import (
+    DatasetDetailSerializer,
     DatasetSerializer,
     ImportErrorSerializer,
     ImportRequestSerializer,
@@ -30,6 +31,9 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet[Dataset]):
 
     serializer_class = DatasetSerializer
     permission_classes = (IsResearcher,)
+
+    def get_serializer_class(self) -> type[DatasetSerializer]:
+        return DatasetDetailSerializer if self.action == "retrieve" else DatasetSerializer
 
     def get_queryset(self) -> QuerySet[Dataset]:
         return Dataset.objects.select_related("created_by").annotate(item_count=Count("items")).order_by("id")

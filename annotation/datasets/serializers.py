@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotation.datasets.forms import FORMAT_LABELS
 from annotation.datasets.models import Dataset, Item, PlantedFlaw
 from annotation.users import User
+from assist.interface import critique_label_counts
 
 
 class DatasetSerializer(serializers.ModelSerializer[Dataset]):
@@ -14,6 +18,28 @@ class DatasetSerializer(serializers.ModelSerializer[Dataset]):
     class Meta:
         model = Dataset
         fields = ("id", "name", "description", "source_format", "item_count", "created_by", "created_at")
+
+
+class CritiqueLabelsSerializer(serializers.Serializer[dict[str, Any]]):
+    critic = serializers.CharField(source="critic__name")
+    critiques = serializers.IntegerField()
+    labelled_helpful = serializers.IntegerField()
+    labelled_not_helpful = serializers.IntegerField()
+    unlabelled = serializers.IntegerField()
+
+
+class DatasetDetailSerializer(DatasetSerializer):
+    labels = serializers.SerializerMethodField(
+        help_text="Per critic: its critiques of the dataset's items and the human helpfulness labels they came with."
+    )
+
+    class Meta(DatasetSerializer.Meta):
+        fields = (*DatasetSerializer.Meta.fields, "labels")  # type: ignore[assignment]  # one more field
+
+    @extend_schema_field(CritiqueLabelsSerializer(many=True))
+    def get_labels(self, dataset: Dataset) -> list[dict[str, Any]]:
+        rows = critique_label_counts(dataset.items.all())
+        return list(CritiqueLabelsSerializer(rows, many=True).data)  # type: ignore[arg-type]  # many=True takes a list
 
 
 class PlantedFlawSerializer(serializers.ModelSerializer[PlantedFlaw]):

@@ -22,6 +22,7 @@ from annotation.datasets.models import Dataset
 from annotation.results.export_views import start_export_from_page
 from annotation.web.highlight import highlighted_lines
 from annotation.web.http import HtmxHttpRequest
+from assist.interface import critique_label_counts
 
 ITEMS_PER_PAGE = 50
 
@@ -43,9 +44,14 @@ def dataset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         items = items.filter(kind=kind)
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
     counts = dict(dataset.items.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
-    return render(
-        request, "annotation/dataset_detail.html", {"dataset": dataset, "page": page, "kind": kind, "counts": counts}
-    )
+    context = {
+        "dataset": dataset,
+        "page": page,
+        "kind": kind,
+        "counts": counts,
+        "labels": critique_label_counts(dataset.items.all()),
+    }
+    return render(request, "annotation/dataset_detail.html", context)
 
 
 @researcher_required

@@ -6,6 +6,7 @@ is frozen, and submitting twice is the same as submitting once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -167,13 +168,18 @@ def do_judge_comment(
             existing = FlawReport.objects.filter(review=review, source_comment=comment)
             if action == CommentAction.ACCEPTED and not existing.exists():
                 grounded = comment.grounded and comment.start is not None
+                if grounded:
+                    span = (comment.start, comment.end, comment.line_start, comment.line_end)
+                else:  # a quote not found; the comment may still name its lines ("line 4: ...")
+                    span = named_lines(item.response, judgement.shown_text) if item.kind == "code" else None
+                start, end, line_start, line_end = span or (None, None, None, None)
                 FlawReport.objects.create(
                     review=review,
-                    start=comment.start if grounded else None,
-                    end=comment.end if grounded else None,
-                    line_start=comment.line_start if grounded else None,
-                    line_end=comment.line_end if grounded else None,
-                    quote=item.response[comment.start : comment.end] if grounded else "",
+                    start=start,
+                    end=end,
+                    line_start=line_start,
+                    line_end=line_end,
+                    quote=item.response[start:end] if start is not None and end is not None else "",
                     description=judgement.shown_text,
                     severity=comment.severity or Severity.MAJOR,
                     category=_category_for(item, comment.category),
@@ -190,6 +196,24 @@ def do_judge_comment(
         judgement.save(update_fields=fields)
         _touch(review)
     return judgement
+
+
+_LINES = re.compile(r"\blines?\s+(\d+)(?:\s*(?:-|\u2013|to)\s*(\d+))?", re.IGNORECASE)
+
+
+def named_lines(response: str, text: str) -> tuple[int, int, int, int] | None:
+    """(start, end, line_start, line_end) of the first lines of `response` that `text` names, if any."""
+    found = _LINES.search(text)
+    if found is None:
+        return None
+    lines = response.splitlines(keepends=True)
+    first = int(found.group(1))
+    last = int(found.group(2) or first)
+    if not 1 <= first <= last <= len(lines):
+        return None
+    start = sum(len(line) for line in lines[: first - 1])
+    end = start + sum(len(line) for line in lines[first - 1 : last])
+    return start, end - (1 if lines[last - 1].endswith("\n") else 0), first, last
 
 
 def do_save_draft(review: Review, rating: int | None, free_text: str) -> Review:

@@ -13,6 +13,11 @@ class Span:
     line_end: int | None = None
 
 
+def placeable(span: Span) -> bool:
+    """Whether a report points anywhere the matcher can compare: characters or lines."""
+    return (span.start is not None and span.end is not None) or span.line_start is not None
+
+
 def overlap(report: Span, planted: Span, *, code: bool) -> float:
     """How much two spans share, as a fraction of the shorter one (0 when either has no span).
 

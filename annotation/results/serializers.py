@@ -11,6 +11,7 @@ from rest_framework import serializers
 from annotation.datasets.models import PlantedFlaw
 from annotation.labeling.models import FlawReport
 from annotation.results.adjudicating import proposed_match
+from annotation.results.matching import Span, placeable
 from annotation.results.models import Verdict
 from annotation.studies.models import Study
 
@@ -40,6 +41,10 @@ class ReportAdjudicationSerializer(serializers.Serializer[dict[str, Any]]):
     description = serializers.CharField()
     severity = serializers.CharField()
     proposed_planted_flaw = serializers.IntegerField(allow_null=True, help_text="Redline's automatic match.")
+    needs_adjudication = serializers.BooleanField(
+        help_text="The report points nowhere the matcher can compare (no span or lines) and is not yet decided: "
+        "it counts neither as valid nor as invalid until a researcher confirms a verdict."
+    )
     verdict = serializers.CharField(allow_null=True, help_text="Confirmed verdict; null until adjudicated.")
     planted_flaw = serializers.IntegerField(allow_null=True, help_text="Confirmed match; null if none.")
     confirmed = serializers.BooleanField()
@@ -74,6 +79,9 @@ def report_rows(study: Study, reports: list[FlawReport]) -> list[dict[str, Any]]
                 "verdict": adjudication.verdict if adjudication else None,
                 "planted_flaw": adjudication.planted_flaw_id if adjudication else None,
                 "confirmed": adjudication is not None, "planted_flaws": planted[assignment.item_id],
+                "needs_adjudication": adjudication is None and not placeable(
+                    Span(report.start, report.end, report.line_start, report.line_end)
+                ),
             }
         )  # fmt: skip
     return rows

@@ -17,6 +17,7 @@ from annotation.results.analysis.metrics import METRICS
 from annotation.results.analysis.report import results_csv, study_results
 from annotation.results.exporting.tables import TABLES, rows
 from annotation.results.exporting.writers import csv_lines, jsonl_lines
+from annotation.results.matching import Span, placeable
 from annotation.results.models import Verdict
 
 EXPORT_FORMAT_CHOICES = (
@@ -121,7 +122,10 @@ def adjudicate_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse
     for report in reports:
         adjudication = getattr(report, "adjudication", None)
         proposal = proposed_match(study, report, planted)
-        rows.append({"report": report, "adjudication": adjudication, "proposal": proposal})
+        pending = adjudication is None and not placeable(
+            Span(report.start, report.end, report.line_start, report.line_end)
+        )
+        rows.append({"report": report, "adjudication": adjudication, "proposal": proposal, "pending": pending})
     context = {"study": study, "item": item, "planted": planted, "rows": rows, "verdicts": Verdict.choices}
     return render(request, "annotation/adjudicate_item.html", context)
 

@@ -3,7 +3,9 @@
 Adjudication is applied here: a researcher's confirmed verdict and match win; where there is
 none, a report counts as valid when it matches a planted flaw automatically (span overlap at
 the study's threshold, or shared lines for code) and the row records how many reports relied
-on the automatic match.
+on the automatic match. A report that points nowhere (no span, no lines: "the response as a
+whole", or an AI comment whose quote was not found) cannot be matched automatically: it
+"needs adjudication" and is counted apart (`pending`), never as invalid, until a researcher decides.
 """
 
 from __future__ import annotations
@@ -16,14 +18,15 @@ from django.db.models import Count, Q
 
 from annotation.datasets.models import PlantedFlaw
 from annotation.labeling.models import CommentJudgement, FlawReport, Review
-from annotation.results.matching import Span, propose
+from annotation.results.matching import Span, placeable, propose
 from annotation.results.models import Adjudication
 from annotation.studies.models import Study, StudyItem
 
 SEVERITIES = ("critical", "major", "minor")
 COLUMNS = [
     "review", "assignment", "contractor", "item", "arm", "arm_kind", "reported", "valid", "invalid", "nitpicks",
-    "auto_judged", "planted", "caught", *(f"planted_{s}" for s in SEVERITIES), *(f"caught_{s}" for s in SEVERITIES),
+    "auto_judged", "pending", "judged", "planted", "caught", *(f"planted_{s}" for s in SEVERITIES),
+    *(f"caught_{s}" for s in SEVERITIES),
     "ai_shown", "ai_accepted", "ai_rejected", "ai_nitpick", "ai_ungrounded", "ai_helpful", "ai_helpful_answered",
     "active_s", "rating",
 ]  # fmt: skip
@@ -61,10 +64,11 @@ def report_matches(
             adj = adjudications[pk]
             result[pk] = (adj.verdict, adj.planted_flaw_id, True)
             continue
-        match = propose(
-            Span(start, end, line_start, line_end), spans.get(item, {}), code=kind == "code",
-            threshold=study.match_threshold,
-        )  # fmt: skip
+        span = Span(start, end, line_start, line_end)
+        if not placeable(span):
+            result[pk] = ("pending", None, False)
+            continue
+        match = propose(span, spans.get(item, {}), code=kind == "code", threshold=study.match_threshold)
         result[pk] = ("valid" if match is not None else "unknown", match, False)
     return result, by_review
 
@@ -103,7 +107,9 @@ def study_frames(study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
             "arm_kind": kind, "reported": len(verdicts), "valid": sum(v == "valid" for v, _, _ in verdicts),
             "invalid": sum(v in ("invalid", "unknown") for v, _, _ in verdicts),
             "nitpicks": sum(v == "nitpick" for v, _, _ in verdicts),
-            "auto_judged": sum(not confirmed for _, _, confirmed in verdicts),
+            "auto_judged": sum(not confirmed and v != "pending" for v, _, confirmed in verdicts),
+            "pending": sum(v == "pending" for v, _, _ in verdicts),
+            "judged": sum(v != "pending" for v, _, _ in verdicts),
             "planted": len(flaws), "caught": len(caught & set(flaws)),
         }  # fmt: skip
         for severity in SEVERITIES:

@@ -27,7 +27,7 @@ METRICS: dict[str, tuple[str, str | None, str]] = {
     "catch_rate_minor": ("caught_minor", "planted_minor", "Catch rate, minor flaws"),
     "flaws_per_item": ("reported", None, "Flaws reported per item"),
     "valid_per_item": ("valid", None, "Valid flaws per item"),
-    "precision": ("valid", "reported", "Precision (valid / reported)"),
+    "precision": ("valid", "judged", "Precision (valid / judged reports; reports awaiting adjudication left out)"),
     "ai_acceptance": ("ai_accepted", "ai_shown", "AI comments accepted"),
     "ai_rejection": ("ai_rejected", "ai_shown", "AI comments rejected as wrong"),
     "ai_ungrounded": ("ai_ungrounded", "ai_shown", "AI comments with ungrounded quotes"),

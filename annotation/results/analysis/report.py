@@ -12,6 +12,7 @@ import pandas as pd
 from annotation.results.analysis.frame import study_frames
 from annotation.results.analysis.metrics import METRICS, Difference, Estimate, agreement, analyse
 from annotation.results.analysis.mixed import MixedEffect, mixed_effects
+from annotation.results.analysis.tallies import LabelAgreement, label_agreement, pending_by_arm, skips_by_arm
 from annotation.studies.models import ArmKind, Study
 
 METHOD = (
@@ -37,6 +38,9 @@ class Results:
     contractors: int = 0
     items: int = 0
     auto_judged: int = 0
+    pending: dict[str, int] = field(default_factory=dict)
+    skips: dict[str, dict[str, int]] = field(default_factory=dict)
+    label_agreement: LabelAgreement | None = None
     method: str = METHOD
 
     def estimate(self, metric: str, arm: str) -> Estimate | None:
@@ -53,6 +57,9 @@ def study_results(study: Study, *, draws: int = 1000) -> Results:
     estimates, differences = analyse(frame, control=control, draws=draws, seed=study.seed)
     mixed = mixed_effects(frame, control=control) if control and not frame.empty else []
     results = Results(study, frame, control, estimates, differences, mixed)
+    results.pending = pending_by_arm(frame)
+    results.skips = skips_by_arm(study)
+    results.label_agreement = label_agreement(study, seed=study.seed)
     if not frame.empty:
         results.reviews = len(frame)
         results.contractors = frame["contractor"].nunique()
@@ -104,6 +111,9 @@ def results_dict(results: Results) -> dict[str, object]:
             "contractors": results.contractors,
             "items": results.items,
             "auto_judged_reports": results.auto_judged,
+            "reports_awaiting_adjudication": results.pending,
+            "skipped_tasks": results.skips,
+            "helpfulness_vs_imported_labels": asdict(results.label_agreement) if results.label_agreement else None,
             "estimates": [asdict(e) for e in results.estimates],
             "differences": [asdict(d) | {"significant": d.significant} for d in results.differences],
             "mixed_effects": [asdict(m) for m in results.mixed],
