@@ -16,11 +16,13 @@ $(PY):
 	@$(VENV)/bin/pip install -q --upgrade pip 2>&1 | { grep -v "^WARNING: Location" || true; }
 
 $(RUNTIME_STAMP): requirements.txt | $(PY)
-	$(VENV)/bin/pip install -q -r requirements.txt 2>&1 | { grep -v "^WARNING: Location" || true; }
+	@wheels=$$(scripts/llama-wheel $(VENV)/bin/pip) && \
+	  $(VENV)/bin/pip install -q --find-links "$$wheels" -r requirements.txt 2>&1 | { grep -v "^WARNING: Location" || true; }
 	@touch $@
 
 $(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
-	$(VENV)/bin/pip install -q -r requirements-dev.txt 2>&1 | { grep -v "^WARNING: Location" || true; }
+	@wheels=$$(scripts/llama-wheel $(VENV)/bin/pip) && \
+	  $(VENV)/bin/pip install -q --find-links "$$wheels" -r requirements-dev.txt 2>&1 | { grep -v "^WARNING: Location" || true; }
 	@touch $@ $(RUNTIME_STAMP)
 
 venv: $(DEV_STAMP)

@@ -110,7 +110,7 @@ def test_an_assisted_review_done_with_the_keyboard_survives_a_reload(
     expect(page.locator("#submit-confirm")).to_be_visible()
     assert Review.objects.get(assignment=task).status == "draft"  # one press only asks
     page.keyboard.press("s")
-    expect(page.get_by_text("Review submitted")).to_be_visible()
+    expect(page.get_by_text("That was your last task for now")).to_be_visible()
 
     review = Review.objects.get(assignment=task)
     assert (review.status, review.rating) == ("submitted", 6)
@@ -150,7 +150,7 @@ def test_an_unassisted_code_review_done_with_the_mouse(
     expect(page.locator("#save-state")).to_contain_text("Saved")
     shoot(page, "labeling-unassisted-code.png")
     page.get_by_role("button", name="Submit review").click()
-    expect(page.get_by_text("Review submitted")).to_be_visible()
+    expect(page.get_by_text("That was your last task for now")).to_be_visible()
     report = FlawReport.objects.get(review__assignment=task)
     line2 = CODE.index("    total")
     assert (report.line_start, report.line_end, report.start, report.end) == (2, 3, line2, CODE.index("\n\n\n"))

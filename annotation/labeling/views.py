@@ -124,14 +124,18 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
 def _position(contractor: User, assignment: Assignment) -> dict[str, int]:
     """ "Task n of total" in this study: a submitted task keeps the number it was submitted as; the
     total grows when the contractor takes released tasks, and is never below n."""
-    mine = assignments_for(contractor).filter(study=assignment.study)
-    total = mine.count()
-    submitted = mine.filter(status=AssignmentStatus.SUBMITTED)
+    submitted = Q(status=AssignmentStatus.SUBMITTED)
+    done_by_then = submitted & Q(submitted_at__lte=assignment.submitted_at) if assignment.submitted_at else submitted
+    counts = (
+        assignments_for(contractor)
+        .filter(study=assignment.study)
+        .aggregate(total=Count("id"), submitted=Count("id", filter=submitted), before=Count("id", filter=done_by_then))
+    )
     if assignment.status == AssignmentStatus.SUBMITTED and assignment.submitted_at is not None:
-        number = submitted.filter(submitted_at__lte=assignment.submitted_at).count()
+        number = counts["before"]
     else:
-        number = submitted.count() + 1
-    return {"number": number, "total": max(total, number)}
+        number = counts["submitted"] + 1
+    return {"number": number, "total": max(counts["total"], number)}
 
 
 def _lists(
