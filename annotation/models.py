@@ -12,7 +12,7 @@ from annotation.labeling.models import (
     Skip,
     SkipReason,
 )
-from annotation.results.models import Adjudication, ExportJob, ExportStatus, Verdict
+from annotation.results.models import Adjudication, AnalysisSnapshot, AnalysisStatus, ExportJob, ExportStatus, Verdict
 from annotation.studies.models import (
     Arm,
     ArmKind,
@@ -28,6 +28,8 @@ from annotation.users import Role, User
 
 __all__ = [
     "Adjudication",
+    "AnalysisSnapshot",
+    "AnalysisStatus",
     "Arm",
     "ArmKind",
     "Assignment",

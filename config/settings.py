@@ -217,3 +217,7 @@ LOGGING = {
 REDLINE_RUN_STALE_S = env_float("REDLINE_RUN_STALE_S", 60.0, minimum=1.0)
 REDLINE_RUN_ATTEMPTS = env_int("REDLINE_RUN_ATTEMPTS", 4, minimum=1)
 REDLINE_EXECUTION_WORKERS = env_int("REDLINE_EXECUTION_WORKERS", 2, minimum=1)
+
+# Study analyses are stored and served until the study changes; one over this many submitted
+# reviews is computed by the worker (the page shows progress) instead of inside the request.
+REDLINE_ANALYSIS_INLINE_MAX_REVIEWS = env_int("REDLINE_ANALYSIS_INLINE_MAX_REVIEWS", 3000, minimum=0)

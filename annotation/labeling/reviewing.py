@@ -168,6 +168,7 @@ def do_judge_comment(
             existing = FlawReport.objects.filter(review=review, source_comment=comment)
             if action == CommentAction.ACCEPTED and not existing.exists():
                 grounded = comment.grounded and comment.start is not None
+                span: tuple[int | None, int | None, int | None, int | None] | None
                 if grounded:
                     span = (comment.start, comment.end, comment.line_start, comment.line_end)
                 else:  # a quote not found; the comment may still name its lines ("line 4: ...")

@@ -93,3 +93,30 @@ class ExportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+
+
+class AnalysisStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class AnalysisSnapshot(models.Model):
+    """A study's analysis, computed once per change of what it depends on (its fingerprint) and kept
+    for the results page, its CSV and the API; large studies are computed by the worker."""
+
+    study = models.OneToOneField("annotation.Study", on_delete=models.CASCADE, related_name="analysis")
+    fingerprint = models.CharField(max_length=64, blank=True, help_text="What the payload was computed from.")
+    payload = models.JSONField(default=dict, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.FloatField(default=0)
+    status = models.CharField(max_length=16, choices=AnalysisStatus.choices, default=AnalysisStatus.QUEUED)
+    pending_fingerprint = models.CharField(max_length=64, blank=True, help_text="Being computed now.")
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"analysis of study {self.study_id} ({self.status})"

@@ -7,18 +7,19 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from annotation.access import get_study_for_researcher, request_user, researcher_required
 from annotation.datasets.models import Item, PlantedFlaw
 from annotation.labeling.models import FlawReport
 from annotation.results.adjudicating import check_adjudication, do_adjudicate, do_set_match_threshold, proposed_match
-from annotation.results.analysis.charts import bar_chart, histogram
-from annotation.results.analysis.metrics import METRICS
-from annotation.results.analysis.report import results_csv, study_results
+from annotation.results.analysis.report import results_csv
+from annotation.results.current import current_analysis
 from annotation.results.exporting.tables import TABLES, rows
 from annotation.results.exporting.writers import csv_lines, jsonl_lines
 from annotation.results.matching import Span, placeable
 from annotation.results.models import Verdict
+from annotation.web.http import HtmxHttpRequest
 
 EXPORT_FORMAT_CHOICES = (
     ("parquet", "Parquet tables"),
@@ -27,45 +28,30 @@ EXPORT_FORMAT_CHOICES = (
     ("openai-critiques", "OpenAI critiques release format"),
 )
 
-CHARTS = (
-    ("catch_rate", True),
-    ("flaws_per_item", False),
-    ("precision", True),
-    ("active_s", False),
-    ("catch_rate_critical", True),
-    ("catch_rate_major", True),
-    ("catch_rate_minor", True),
-)
-
 
 @researcher_required
 @require_GET
-def study_results_page(request: HttpRequest, pk: int) -> HttpResponse:
+def study_results_page(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The stored analysis; while the worker brings it up to date, the page polls the progress."""
     study = get_study_for_researcher(request, pk)
-    results = study_results(study)
-    charts = [bar_chart(METRICS[m][2], [e for e in results.estimates if e.metric == m], percent=p) for m, p in CHARTS]
-    frame = results.frame
-    times = {str(arm): rows["active_s"].tolist() for arm, rows in frame.groupby("arm")} if not frame.empty else {}
-    table = []
-    for metric, (_, _, label) in METRICS.items():
-        cells = [results.estimate(metric, arm) for arm in results.arms]
-        if not any(cells):
-            continue
-        diffs = [
-            next((d for d in results.differences if d.metric == metric and d.arm == arm), None) for arm in results.arms
-        ]
-        mixed = [next((m for m in results.mixed if m.metric == metric and m.arm == arm), None) for arm in results.arms]
-        table.append({"metric": metric, "label": label, "cells": zip(cells, diffs, mixed, strict=True)})
+    current = current_analysis(study)
+    body = current.snapshot.payload if current.snapshot is not None else {}
     context = {
         "study": study,
-        "results": results,
-        "charts": charts,
-        "time_chart": histogram("Active time per task", times),
-        "table": table,
-        "mixed_method": results.mixed[0].method if results.mixed else "",
+        "current": current,
+        "snapshot": current.snapshot,
+        "results": body.get("results", {}),
+        "charts": body.get("charts", []),
+        "time_chart": body.get("time_chart", ""),
+        "table": body.get("table", []),
+        "mixed_method": body.get("mixed_method", ""),
         "export_tables": list(TABLES),
         "export_formats": EXPORT_FORMAT_CHOICES,
     }
+    if request.htmx and current.computing:
+        return render(request, "annotation/study_results.html#computing", context)
+    if request.htmx:  # done: the whole page, now up to date
+        return HttpResponseClientRefresh()
     return render(request, "annotation/study_results.html", context)
 
 
@@ -73,8 +59,13 @@ def study_results_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def study_results_csv(request: HttpRequest, pk: int) -> HttpResponse:
     study = get_study_for_researcher(request, pk)
-    response = HttpResponse(results_csv(study_results(study)), content_type="text/csv; charset=utf-8")
+    current = current_analysis(study)
+    if current.snapshot is None:
+        return HttpResponse("The analysis is being computed; try again in a minute.", status=503)
+    response = HttpResponse(results_csv(current.snapshot.payload["results"]), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-results.csv"'
+    if not current.fresh:
+        response["X-Redline-Stale"] = "computed before the latest changes; an update is being computed"
     return response
 
 

@@ -12,6 +12,8 @@ from rest_framework.response import Response
 from annotation.access import IsResearcher, api_user, studies_for
 from annotation.results.adjudicating import check_adjudication, do_adjudicate, do_set_match_threshold
 from annotation.results.api import ExportJobSerializer, start_export
+from annotation.results.current import current_analysis
+from annotation.results.models import AnalysisSnapshot
 from annotation.results.serializers import (
     AdjudicationSerializer,
     ReportAdjudicationSerializer,
@@ -186,10 +188,20 @@ class StudyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Study]
         data["study"] = study.pk
         return start_export(api_user(request), data)
 
-    @extend_schema(responses={200: {"type": "object"}})
+    @extend_schema(responses={200: {"type": "object"}, 202: {"type": "object"}})
     @action(detail=True, methods=["get"])
     def results(self, request: Request, pk: str) -> Response:
-        """Per-arm estimates, differences from the unassisted arm and mixed-model effects, with 95% intervals."""
-        from annotation.results.analysis.report import results_dict, study_results
+        """Per-arm estimates, differences from the unassisted arm and regression effects, with 95% intervals.
 
-        return Response(results_dict(study_results(self.get_object())))
+        Stored until the study changes. A large study's update is computed by the worker: until it is
+        done the answer is 202 with its progress (and the previous analysis, if any, marked stale).
+        """
+        current = current_analysis(self.get_object())
+        snapshot = current.snapshot
+        if current.fresh and snapshot is not None:
+            return Response(snapshot.payload["results"] | {"stale": False, "computed_at": snapshot.computed_at})
+        progress = AnalysisSnapshot.objects.get(study_id=self.get_object().pk)
+        body: dict[str, object] = {"status": progress.status, "progress": progress.progress, "stage": progress.stage}
+        if snapshot is not None:
+            body["previous"] = snapshot.payload["results"] | {"stale": True, "computed_at": snapshot.computed_at}
+        return Response(body, status=status.HTTP_202_ACCEPTED)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -51,15 +53,20 @@ class Results:
         return list(dict.fromkeys(e.arm for e in self.estimates))
 
 
-def study_results(study: Study, *, draws: int = 1000) -> Results:
+def study_results(study: Study, *, draws: int = 1000, progress: Callable[[int, str], None] | None = None) -> Results:
+    step = progress or (lambda percent, stage: None)
+    step(5, "reading the reviews")
     frame, caught = study_frames(study)
+    step(25, "bootstrap intervals")
     control = study.arms.filter(kind=ArmKind.UNASSISTED).values_list("name", flat=True).first()
     estimates, differences = analyse(frame, control=control, draws=draws, seed=study.seed)
+    step(55, "regression estimates")
     mixed = mixed_effects(frame, control=control) if control and not frame.empty else []
     results = Results(study, frame, control, estimates, differences, mixed)
     results.pending = pending_by_arm(frame)
     results.skips = skips_by_arm(study)
     results.label_agreement = label_agreement(study, seed=study.seed)
+    step(75, "agreement")
     if not frame.empty:
         results.reviews = len(frame)
         results.contractors = frame["contractor"].nunique()
@@ -73,20 +80,23 @@ def study_results(study: Study, *, draws: int = 1000) -> Results:
     return results
 
 
-def results_csv(results: Results) -> str:
+def results_csv(data: dict[str, Any]) -> str:
+    """The CSV download, from the stored analysis (results_dict's shape)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["metric", "label", "arm", "estimate", "ci_low", "ci_high", "contractors", "items", "reviews",
                      "difference_vs_control", "diff_ci_low", "diff_ci_high", "mixed_coefficient", "mixed_ci_low",
                      "mixed_ci_high", "mixed_p"])  # fmt: skip
-    for e in results.estimates:
-        d = next((d for d in results.differences if d.metric == e.metric and d.arm == e.arm), None)
-        m = next((m for m in results.mixed if m.metric == e.metric and m.arm == e.arm), None)
+    for e in data["estimates"]:
+        key = (e["metric"], e["arm"])
+        d = next((d for d in data["differences"] if (d["metric"], d["arm"]) == key), None)
+        m = next((m for m in data["mixed_effects"] if (m["metric"], m["arm"]) == key), None)
         writer.writerow(
-            [e.metric, METRICS[e.metric][2], e.arm, e.value, e.low, e.high, e.contractors, e.items, e.reviews]
-            + ([d.value, d.low, d.high] if d else ["", "", ""])
-            + ([m.coefficient, m.low, m.high, m.p_value] if m else ["", "", "", ""])
-        )
+            [e["metric"], METRICS[e["metric"]][2], e["arm"], e["value"], e["low"], e["high"], e["contractors"],
+             e["items"], e["reviews"]]
+            + ([d["value"], d["low"], d["high"]] if d else ["", "", ""])
+            + ([m["coefficient"], m["low"], m["high"], m["p_value"]] if m else ["", "", "", ""])
+        )  # fmt: skip
     return out.getvalue()
 
 
@@ -101,7 +111,7 @@ def _finite(value: object) -> object:
     return value
 
 
-def results_dict(results: Results) -> dict[str, object]:
+def results_dict(results: Results) -> dict[str, Any]:
     return _finite(
         {
             "study": results.study.pk,

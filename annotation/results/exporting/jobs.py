@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 
 from annotation.datasets.models import Dataset
-from annotation.results.exporting.celery_jobs import run_export
+from annotation.results.celery_jobs import run_export
 from annotation.results.exporting.export import EXPORT_FORMATS, RELEASE
 from annotation.results.exporting.tables import TABLES
 from annotation.results.models import ExportJob, ExportStatus
