@@ -7,7 +7,9 @@ from annotation.labeling.api import TaskViewSet
 from annotation.results.api import ExportViewSet
 from annotation.studies.api import StudyViewSet
 
+# No ".json" suffix routes: JSON is the only format, and custom actions take no `format` argument.
 router = DefaultRouter()
+router.include_format_suffixes = False
 router.register("datasets", DatasetViewSet, basename="api-dataset")
 router.register("items", ItemViewSet, basename="api-item")
 router.register("studies", StudyViewSet, basename="api-study")

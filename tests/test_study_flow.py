@@ -200,3 +200,8 @@ def test_error_pages_are_pages_with_a_way_back(contractor_client: Client) -> Non
     assert missing.status_code == 404 and "Nothing here" in missing.content.decode()
     crashed = server_error(RequestFactory().get("/"))
     assert crashed.status_code == 500 and "Something went wrong on our side" in crashed.content.decode()
+
+
+def test_format_suffixes_are_not_routes(world: World, researcher_client: Client) -> None:
+    for url in (f"/api/studies/{world.study.pk}/results.json", "/api/tasks/next.json", "/api/critics.json"):
+        assert researcher_client.get(url).status_code == 404, url

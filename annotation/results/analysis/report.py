@@ -15,6 +15,7 @@ from annotation.results.analysis.frame import study_frames
 from annotation.results.analysis.metrics import METRICS, Difference, Estimate, agreement, analyse
 from annotation.results.analysis.mixed import MixedEffect, mixed_effects
 from annotation.results.analysis.tallies import LabelAgreement, label_agreement, pending_by_arm, skips_by_arm
+from annotation.results.exporting.writers import spreadsheet_safe
 from annotation.studies.models import ArmKind, Study
 
 METHOD = (
@@ -92,8 +93,8 @@ def results_csv(data: dict[str, Any]) -> str:
         d = next((d for d in data["differences"] if (d["metric"], d["arm"]) == key), None)
         m = next((m for m in data["mixed_effects"] if (m["metric"], m["arm"]) == key), None)
         writer.writerow(
-            [e["metric"], METRICS[e["metric"]][2], e["arm"], e["value"], e["low"], e["high"], e["contractors"],
-             e["items"], e["reviews"]]
+            [e["metric"], METRICS[e["metric"]][2], spreadsheet_safe(e["arm"]), e["value"], e["low"], e["high"],
+             e["contractors"], e["items"], e["reviews"]]
             + ([d["value"], d["low"], d["high"]] if d else ["", "", ""])
             + ([m["coefficient"], m["low"], m["high"], m["p_value"]] if m else ["", "", "", ""])
         )  # fmt: skip

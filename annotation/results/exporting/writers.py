@@ -29,6 +29,18 @@ def jsonl_lines(columns: list[str], rows: Iterable[tuple[Any, ...]]) -> Iterator
         yield dumps(dict(zip(columns, row, strict=True))) + "\n"
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula ("=HYPERLINK(...)", "+cmd", "@SUM") gets a
+    leading apostrophe, which spreadsheets show as text (OWASP's CSV injection advice). Numbers,
+    dates and other text are written as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_lines(columns: list[str], rows: Iterable[tuple[Any, ...]]) -> Iterator[str]:
     class Line:
         value = ""
@@ -41,7 +53,9 @@ def csv_lines(columns: list[str], rows: Iterable[tuple[Any, ...]]) -> Iterator[s
     writer.writerow(columns)
     yield line.value
     for row in rows:
-        writer.writerow(["" if v is None else v.isoformat() if isinstance(v, datetime) else v for v in row])
+        writer.writerow(
+            ["" if v is None else v.isoformat() if isinstance(v, datetime) else spreadsheet_safe(v) for v in row]
+        )
         yield line.value
 
 
