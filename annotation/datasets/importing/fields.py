@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from annotation.datasets.importing.errors import ErrorLog
 
 _MISSING = object()
+MAX_INTEGER = 2**31 - 1  # offsets and line numbers are Postgres integers
 
 
 class Row:
@@ -70,12 +72,18 @@ class Row:
         if value is None or value == "":
             return None
         if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            if len(value.strip()) > 12:
+                self.error(name, f"must be at most {MAX_INTEGER:,}")
+                return None
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool):
             self.error(name, f"must be an integer, not {type(value).__name__}")
             return None
         if value < minimum:
             self.error(name, f"must be at least {minimum}, not {value}")
+            return None
+        if value > MAX_INTEGER:
+            self.error(name, f"must be at most {MAX_INTEGER:,}")
             return None
         return value
 
@@ -86,7 +94,14 @@ class Row:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.error(name, f"must be a number, not {type(value).__name__}")
             return None
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            self.error(name, "must be a finite number")
+            return None
+        return number
 
     def boolean(self, name: str) -> bool | None:
         value = self.data.get(name)

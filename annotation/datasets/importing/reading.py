@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any, cast
 
+from annotation.datasets.importing import strict_json
 from annotation.datasets.importing.errors import ErrorLog, ImportFailed, RowError
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -86,9 +87,12 @@ def iter_json_lines(stream: IO[bytes], errors: ErrorLog) -> Iterator[tuple[int, 
         if text is None or not text.strip():
             continue
         try:
-            value = json.loads(text)
+            value = strict_json.loads(text)
         except json.JSONDecodeError as exc:
             errors.add(number, "", f"is not valid JSON: {exc.msg} at column {exc.colno}")
+            continue
+        except strict_json.JsonRefused as exc:
+            errors.add(number, "", str(exc))
             continue
         if not isinstance(value, dict):
             errors.add(number, "", f"must be a JSON object, not {type(value).__name__}")
@@ -106,8 +110,8 @@ def detect_format(stream: IO[bytes], filename: str) -> str:
         )
     if head.startswith(b"{"):
         try:
-            value = json.loads(head.decode("utf-8", errors="replace"))
-        except json.JSONDecodeError:
+            value = strict_json.loads(head.decode("utf-8", errors="replace"))
+        except ValueError:
             return "jsonl"  # the JSONL reader reports the exact problem
         if isinstance(value, dict):
             data = value.get("data")

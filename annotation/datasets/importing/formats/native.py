@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from annotation.choices import CATEGORIES_BY_KIND, FlawOrigin, Kind, Severity
+from annotation.datasets.importing import strict_json
 from annotation.datasets.importing.errors import ErrorLog
 from annotation.datasets.importing.fields import Row
 from annotation.datasets.importing.reading import iter_json_lines
@@ -200,9 +201,12 @@ def parse_csv(stream: IO[bytes], errors: ErrorLog) -> Iterator[ParsedItem]:
         for column in JSON_COLUMNS:
             if column in data:
                 try:
-                    data[column] = json.loads(data[column])
+                    data[column] = strict_json.loads(data[column])
                 except json.JSONDecodeError as exc:
                     errors.add(start_line, column, f"is not valid JSON: {exc.msg} at column {exc.colno}")
+                    data.pop(column)
+                except strict_json.JsonRefused as exc:
+                    errors.add(start_line, column, str(exc))
                     data.pop(column)
         item = parse_native(Row(data, start_line, errors))
         if item is not None:
