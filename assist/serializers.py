@@ -83,7 +83,9 @@ class StartRunSerializer(serializers.Serializer[None]):
     dataset = serializers.PrimaryKeyRelatedField(queryset=Dataset.objects.all())
     kind = serializers.ChoiceField(choices=["summary", "code"], required=False)
     item_ids = serializers.ListField(
-        child=serializers.IntegerField(), required=False, help_text="Only these items of the dataset."
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        help_text="Only these items of the dataset.",
     )
 
 

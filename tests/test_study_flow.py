@@ -205,3 +205,21 @@ def test_error_pages_are_pages_with_a_way_back(contractor_client: Client) -> Non
 def test_format_suffixes_are_not_routes(world: World, researcher_client: Client) -> None:
     for url in (f"/api/studies/{world.study.pk}/results.json", "/api/tasks/next.json", "/api/critics.json"):
         assert researcher_client.get(url).status_code == 404, url
+
+
+def test_numbers_beyond_what_postgres_holds_are_refused_not_a_500(world: World, researcher_client: Client) -> None:
+    study = {"name": "big", "datasets": [world.items[0].dataset_id], "seed": 2**70}
+    answer = researcher_client.post("/api/studies/", study, content_type="application/json")
+    assert answer.status_code == 400 and "seed" in answer.json()
+    answer = researcher_client.post(
+        "/api/studies/", study | {"seed": 1, "time_limit_s": 10**12}, content_type="application/json"
+    )
+    assert answer.status_code == 400 and "time_limit_s" in answer.json()
+    answer = researcher_client.post(
+        f"/api/studies/{world.study.pk}/adjudications/",
+        {"report": 10**30, "verdict": "valid"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 400 and "report" in answer.json()
+    page = researcher_client.post(reverse("study-new"), {"name": "big", "seed": str(2**70)})
+    assert page.status_code == 400

@@ -52,8 +52,12 @@ class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
 
 
 class ExportRequestSerializer(serializers.Serializer[None]):
-    study = serializers.IntegerField(required=False, help_text="A study you own (admins: any).")
-    dataset = serializers.IntegerField(required=False, help_text="Admins only: a whole dataset.")
+    study = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, required=False, help_text="A study you own (admins: any)."
+    )
+    dataset = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, required=False, help_text="Admins only: a whole dataset."
+    )
     format = serializers.ChoiceField(choices=sorted({*EXPORT_FORMATS, *DATASET_FORMATS}))
     tables = serializers.ListField(child=serializers.CharField(), required=False, default=list)
 

@@ -17,9 +17,11 @@ from annotation.studies.models import Study
 
 
 class AdjudicationSerializer(serializers.Serializer[dict[str, Any]]):
-    report = serializers.IntegerField()
+    report = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     verdict = serializers.ChoiceField(choices=Verdict.choices)
-    planted_flaw = serializers.IntegerField(required=False, allow_null=True, default=None)
+    planted_flaw = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, required=False, allow_null=True, default=None
+    )
 
 
 class PlantedFlawBriefSerializer(serializers.ModelSerializer[PlantedFlaw]):

@@ -7,7 +7,7 @@ from django import forms
 from annotation.choices import Kind
 from annotation.datasets.models import Dataset
 from annotation.studies.lifecycle import StudySpec
-from annotation.studies.models import Design
+from annotation.studies.models import MAX_ITEMS, MAX_SECONDS, MAX_SEED, Design
 from annotation.users import Role, User
 
 
@@ -22,7 +22,10 @@ class StudyForm(forms.Form):
     )
     kind = forms.ChoiceField(choices=[("", "Both kinds"), *Kind.choices], required=False)
     max_items = forms.IntegerField(
-        required=False, min_value=1, help_text="Leave blank for all; otherwise a sample drawn with the seed."
+        required=False,
+        min_value=1,
+        max_value=MAX_ITEMS,
+        help_text="Leave blank for all; otherwise a sample drawn with the seed.",
     )
     unassisted = forms.BooleanField(required=False, initial=True, label="Unassisted arm (control)")
     critics = forms.TypedMultipleChoiceField(
@@ -30,9 +33,18 @@ class StudyForm(forms.Form):
     )
     design = forms.ChoiceField(choices=Design.choices, initial=Design.BETWEEN)
     reviews_per_item = forms.IntegerField(min_value=1, max_value=50, initial=1, help_text="In every arm.")
-    seed = forms.IntegerField(initial=0, help_text="Assignment and sampling are reproducible from it.")
-    time_limit_s = forms.IntegerField(required=False, min_value=10, label="Time limit per task (seconds)")
-    abandon_after_s = forms.IntegerField(min_value=60, initial=3600, label="Release unfinished tasks after (seconds)")
+    seed = forms.IntegerField(
+        initial=0,
+        min_value=-MAX_SEED - 1,
+        max_value=MAX_SEED,
+        help_text="Assignment and sampling are reproducible from it.",
+    )
+    time_limit_s = forms.IntegerField(
+        required=False, min_value=10, max_value=MAX_SECONDS, label="Time limit per task (seconds)"
+    )
+    abandon_after_s = forms.IntegerField(
+        min_value=60, max_value=MAX_SECONDS, initial=3600, label="Release unfinished tasks after (seconds)"
+    )
     instructions = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 6}), help_text="Markdown; shown to contractors."
     )

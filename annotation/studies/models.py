@@ -7,6 +7,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+MAX_SEED = 2**63 - 1  # a Postgres bigint
+MAX_SECONDS = 2**31 - 1  # a Postgres integer (68 years)
+MAX_ITEMS = 10_000_000
+
 
 class StudyStatus(models.TextChoices):
     DRAFT = "draft", "Draft"

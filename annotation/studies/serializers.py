@@ -7,7 +7,7 @@ from rest_framework import serializers
 from annotation.choices import Kind
 from annotation.datasets.models import Dataset, Item
 from annotation.studies.lifecycle import StudySpec
-from annotation.studies.models import Arm, Design, Study
+from annotation.studies.models import MAX_ITEMS, MAX_SECONDS, MAX_SEED, Arm, Design, Study
 from annotation.users import Role, User
 
 
@@ -59,20 +59,28 @@ def _contractors() -> Any:
 class StudyCreateSerializer(serializers.Serializer[None]):
     name = serializers.CharField(max_length=200)
     datasets = serializers.PrimaryKeyRelatedField(queryset=Dataset.objects.all(), many=True, required=False)
-    item_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    item_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_SEED), required=False, default=list
+    )
     kind = serializers.ChoiceField(choices=Kind.choices, required=False, allow_blank=True, default="")
-    max_items = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    max_items = serializers.IntegerField(
+        min_value=1, max_value=MAX_ITEMS, required=False, allow_null=True, default=None
+    )
     unassisted = serializers.BooleanField(default=True)
-    critics = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    critics = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_SEED), required=False, default=list
+    )
     contractors = serializers.SlugRelatedField(
         many=True, required=False, slug_field="username", queryset=_contractors()
     )
     design = serializers.ChoiceField(choices=Design.choices, default=Design.BETWEEN)
     reviews_per_item = serializers.IntegerField(min_value=1, max_value=50, default=1)
-    seed = serializers.IntegerField(default=0)
+    seed = serializers.IntegerField(min_value=-MAX_SEED - 1, max_value=MAX_SEED, default=0)
     instructions = serializers.CharField(required=False, allow_blank=True, default="")
-    time_limit_s = serializers.IntegerField(min_value=10, required=False, allow_null=True, default=None)
-    abandon_after_s = serializers.IntegerField(min_value=60, default=3600)
+    time_limit_s = serializers.IntegerField(
+        min_value=10, max_value=MAX_SECONDS, required=False, allow_null=True, default=None
+    )
+    abandon_after_s = serializers.IntegerField(min_value=60, max_value=MAX_SECONDS, default=3600)
 
     def validate_critics(self, value: list[int]) -> list[int]:
         from assist.interface import critic_choices
