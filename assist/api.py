@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import ProtectedError, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from annotation.access import IsResearcher
 from annotation.users import User
+from assist.access import CriticPermission, RunPermission
 from assist.models import CriticConfig, Critique, CritiqueRun
 from assist.runs import RunRefused, do_cancel_run, do_create_run, do_retry_failed
 from assist.serializers import (
@@ -20,9 +21,23 @@ from assist.serializers import (
 
 
 class CriticConfigViewSet(viewsets.ModelViewSet[CriticConfig]):
+    """Critics: every researcher reads and runs them; their maker or an admin changes or deletes them."""
+
     serializer_class = CriticConfigSerializer
-    permission_classes = (IsResearcher,)
+    permission_classes = (IsResearcher, CriticPermission)
     queryset = CriticConfig.objects.all()
+
+    def destroy(self, request: Request, *args: object, **kwargs: object) -> Response:
+        critic = self.get_object()
+        try:
+            critic.delete()
+        except ProtectedError:
+            return Response(
+                {"detail": f"{critic.name} is in use (a study's arm, or critiques contractors were shown); "
+                 "it cannot be deleted."},
+                status=status.HTTP_409_CONFLICT,
+            )  # fmt: skip
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def perform_create(self, serializer: CriticConfigSerializer) -> None:  # type: ignore[override]
         serializer.save(created_by=self.request.user if isinstance(self.request.user, User) else None)
@@ -30,7 +45,7 @@ class CriticConfigViewSet(viewsets.ModelViewSet[CriticConfig]):
 
 class CritiqueRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[CritiqueRun]):
     serializer_class = CritiqueRunSerializer
-    permission_classes = (IsResearcher,)
+    permission_classes = (IsResearcher, RunPermission)
     queryset = CritiqueRun.objects.all()
 
     @extend_schema(request=StartRunSerializer, responses={201: CritiqueRunSerializer})

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from annotation.access import request_user, researcher_required
 from annotation.web.http import HtmxHttpRequest
+from assist.access import get_critic_for_change, get_run_for_control
 from assist.forms import CriticConfigForm, StartRunForm
 from assist.models import CriticConfig, CritiqueRun, CritiqueRunItem, RunItemStatus
 from assist.runs import RunRefused, do_cancel_run, do_create_run, do_retry_failed
@@ -26,10 +27,7 @@ def critic_list(request: HttpRequest) -> HttpResponse:
 @researcher_required
 @require_http_methods(["GET", "POST"])
 def critic_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    critic = get_object_or_404(CriticConfig, pk=pk) if pk else None
-    if critic is not None and critic.backend == "imported":
-        messages.error(request, "Imported critics cannot be edited: their critiques came from a file.")
-        return redirect("critic-list")
+    critic = get_critic_for_change(request, pk) if pk else None
     form = CriticConfigForm(request.POST or None, instance=critic)
     if request.method == "POST" and form.is_valid():
         saved = form.save(commit=False)
@@ -78,7 +76,7 @@ def run_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @researcher_required
 @require_POST
 def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _get_run(pk)
+    run = get_run_for_control(request, pk)
     do_cancel_run(run)
     messages.success(request, "Cancelling: requests already sent will finish first.")
     return redirect("run-detail", pk=run.pk)
@@ -87,7 +85,7 @@ def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @researcher_required
 @require_POST
 def run_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _get_run(pk)
+    run = get_run_for_control(request, pk)
     try:
         count = do_retry_failed(run)
     except RunRefused as exc:

@@ -84,7 +84,7 @@ def test_a_researcher_creates_and_edits_a_critic(researcher_client: Client, rese
 
 def test_imported_critics_are_not_editable_or_runnable(researcher_client: Client) -> None:
     imported = CriticConfigFactory.create(backend="imported")
-    assert researcher_client.get(f"/critics/{imported.pk}/edit/").status_code == 302
+    assert researcher_client.get(f"/critics/{imported.pk}/edit/").status_code == 403
     dataset = DatasetFactory.create()
     ItemFactory.create(dataset=dataset)
     response = researcher_client.post("/api/runs/", {"critic": imported.pk, "dataset": dataset.pk})
@@ -107,10 +107,10 @@ def test_starting_a_run_queues_it_with_one_row_per_item(researcher_client: Clien
     assert partial.lstrip().startswith('<section id="progress"')
 
 
-def test_cancel_and_retry(researcher_client: Client, critic: CriticConfig) -> None:
+def test_cancel_and_retry(researcher_client: Client, researcher: User, critic: CriticConfig) -> None:
     dataset = DatasetFactory.create()
     item = ItemFactory.create(dataset=dataset)
-    run = CritiqueRun.objects.create(critic=critic, total=1)
+    run = CritiqueRun.objects.create(critic=critic, total=1, created_by=researcher)
     CritiqueRunItem.objects.create(run=run, item=item)
     researcher_client.post(f"/runs/{run.pk}/cancel/")
     run.refresh_from_db()

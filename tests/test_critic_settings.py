@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from annotation.users import User
 from assist.critic_settings import CriticSettings, CriticSettingsError, clean_sampling
 from assist.models import Backend, CriticConfig
 from assist.pipeline import generation_settings, max_in_flight
@@ -24,8 +25,9 @@ FORM = {
 
 
 @pytest.fixture
-def critic() -> CriticConfig:
+def critic(researcher: User) -> CriticConfig:
     return CriticConfig.objects.create(
+        created_by=researcher,
         name="qwen",
         backend=Backend.OPENAI,
         base_url="http://critic:8000/v1",
