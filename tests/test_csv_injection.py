@@ -29,10 +29,8 @@ def test_a_study_export_as_csv_neutralises_a_contractors_formula(researcher: Use
     world: World = make_world(researcher, [contractor], items=1)
     review = submitted_review(world, contractor, "assisted", 0, [(4, 7)])
     FlawReport.objects.filter(review=review).update(description=HOSTILE[0])
-    body = b"".join(
-        client_for(researcher)
-        .get(reverse("study-export", args=[world.study.pk, "flaw_reports", "csv"]))
-        .streaming_content
-    ).decode()
+    url = reverse("study-export", args=[world.study.pk, "flaw_reports", "csv"])
+    response = client_for(researcher).get(url)
+    body = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]  # a streamed download
     descriptions = [row["description"] for row in csv.DictReader(io.StringIO(body))]
     assert descriptions == ["'" + HOSTILE[0]]
