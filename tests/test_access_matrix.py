@@ -31,15 +31,17 @@ PERSONAS = ("anonymous", "contractor", "other_contractor", "researcher", "other_
 RESEARCHERS = {"researcher", "other_researcher", "admin_user"}
 CONTRACTORS = {"contractor", "other_contractor"}
 
+type Rule = tuple[set[str], set[str]]
+
 # Who may use a route: (allowed personas, personas that get 404 because the object is not theirs).
-PUBLIC = (set(PERSONAS), set())
-USER = (set(PERSONAS) - {"anonymous"}, set())
-RESEARCHER = (RESEARCHERS, set())
-OWNER = ({"researcher", "admin_user"}, {"other_researcher"})  # studies, reviews, exports: others never know
-CHANGER = ({"researcher", "admin_user"}, set())  # critics and runs: others see them, may not change them
-ADMIN = ({"admin_user"}, set())
-CONTRACTOR = (CONTRACTORS, set())
-TASK = ({"contractor"}, {"other_contractor"})
+PUBLIC: Rule = (set(PERSONAS), set())
+USER: Rule = (set(PERSONAS) - {"anonymous"}, set())
+RESEARCHER: Rule = (RESEARCHERS, set())
+OWNER: Rule = ({"researcher", "admin_user"}, {"other_researcher"})  # studies, reviews, exports: others never know
+CHANGER: Rule = ({"researcher", "admin_user"}, set())  # critics and runs: others see them, may not change them
+ADMIN: Rule = ({"admin_user"}, set())
+CONTRACTOR: Rule = (CONTRACTORS, set())
+TASK: Rule = ({"contractor"}, {"other_contractor"})
 
 RULES: dict[str, Any] = {
     "home": USER, "login": PUBLIC, "logout": USER, "schema": PUBLIC, "api-docs": PUBLIC, "api-root": USER,
