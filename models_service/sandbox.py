@@ -87,8 +87,22 @@ def _isolation(mode: Mode) -> Literal["bwrap", "rlimit"]:
     return "rlimit"
 
 
-def _command(isolation: str, workdir: Path) -> list[str]:
-    python = [sys.executable, "-I", "-B"]
+def _interpreter(python: str) -> tuple[str, list[str]]:
+    """The real interpreter behind `python` (a virtualenv's is a link; isolated mode needs only the
+    standard library), and the bind mounts that keep it visible when it lives under /tmp, which the
+    sandbox covers with its own tmpfs (a checkout in `mktemp -d` has its virtualenv there)."""
+    executable = os.path.realpath(python)
+    prefix = os.path.realpath(sys.base_prefix) if python == sys.executable else str(Path(executable).parent.parent)
+    binds: list[str] = []
+    for path in sorted({prefix, str(Path(executable).parent)}):
+        if path == "/tmp" or path.startswith("/tmp/"):  # noqa: S108 - the host's /tmp, hidden inside
+            binds += ["--ro-bind", path, path]
+    return executable, binds
+
+
+def _command(isolation: str, workdir: Path, python_path: str = "") -> list[str]:
+    executable, binds = _interpreter(python_path or sys.executable)
+    python = [executable, "-I", "-B"]
     if isolation == "rlimit":
         return [*python, str(workdir / PROGRAM_NAME)]
     # Paths under /tmp below are inside the sandbox's own private tmpfs, not the host's /tmp.
@@ -97,15 +111,16 @@ def _command(isolation: str, workdir: Path) -> list[str]:
     return [
         "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
         "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",  # noqa: S108
-        "--ro-bind", str(workdir), inside, "--chdir", inside, "--clearenv",
+        *binds, "--ro-bind", str(workdir), inside, "--chdir", inside, "--clearenv",
         "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "PYTHONHASHSEED", "0",
         *python, f"{inside}/{PROGRAM_NAME}",
     ]
     # fmt: on
 
 
-def run_python(source: str, *, limits: Limits = Limits(), mode: Mode = "auto") -> RunResult:
-    """Run `source` as a script; passed means exit status 0 within the limits."""
+def run_python(source: str, *, limits: Limits = Limits(), mode: Mode = "auto", python: str = "") -> RunResult:
+    """Run `source` as a script (with `python`, by default this process's interpreter); passed means
+    exit status 0 within the limits."""
     isolation = _isolation(mode)
     with tempfile.TemporaryDirectory(prefix="redline-sandbox-") as tmp:
         workdir = Path(tmp)
@@ -113,7 +128,7 @@ def run_python(source: str, *, limits: Limits = Limits(), mode: Mode = "auto") -
         env = {"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0"}
         started = time.monotonic()
         process = subprocess.Popen(
-            _command(isolation, workdir),
+            _command(isolation, workdir, python),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,

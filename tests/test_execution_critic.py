@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
 from models_service.execution import execution_critique
 from models_service.prompts import ItemInput
-from models_service.sandbox import Limits
+from models_service.sandbox import Limits, bwrap_works, run_python
 
 TESTS = "assert f([1, 2, 3]) == 3\nassert f([]) == 0\n"
 
@@ -46,3 +52,16 @@ def test_items_without_tests_are_failed_with_a_reason() -> None:
     result = execution_critique(ItemInput("code", "c", "x = 1\n"))
     assert result.chosen == -1
     assert result.samples[0].error == "the item has no tests to run"
+
+
+@pytest.mark.parametrize("copies", [False, True], ids=["linked", "copied"])
+def test_the_sandbox_runs_an_interpreter_that_lives_under_tmp(tmp_path: Path, copies: bool) -> None:
+    """A checkout in `mktemp -d` has its virtualenv under /tmp, which the sandbox covers with its own."""
+    assert str(tmp_path).startswith("/tmp/")
+    venv = tmp_path / "venv"
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", *(["--copies"] if copies else []), str(venv)], check=True
+    )
+    assert bwrap_works(), "bubblewrap must run here (make test installs it)"
+    result = run_python("print(6 * 7)", mode="bwrap", python=str(venv / "bin" / "python"))
+    assert (result.passed, result.stdout.strip(), result.isolation) == (True, "42", "bwrap"), result.stderr
