@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     "annotation",
     "assist",
 ]
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "config.headers.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 # The browser runs only Redline's own scripts (htmx gets the request's nonce), evaluates no
@@ -119,6 +121,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+
+# Repeated failed logins lock the account and the address out for a while (django-axes), and
+# the login page says so; a success resets the count.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("REDLINE_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_float("REDLINE_LOGIN_LOCKOUT_MINUTES", 15.0, minimum=1.0) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_VERBOSE = False
+REDLINE_TOKEN_FAILURE_LIMIT = env_int("REDLINE_TOKEN_FAILURE_LIMIT", 20, minimum=1)
+REDLINE_TOKEN_FAILURE_WINDOW_S = env_int("REDLINE_TOKEN_FAILURE_WINDOW_S", 600, minimum=1)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -198,12 +212,22 @@ REDLINE_SANDBOX = env_choice("REDLINE_SANDBOX", "auto", ("auto", "bwrap", "rlimi
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "config.authentication.GuardedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # Anonymous callers (token guessing) are slowed hard; people and scripts with a session or token
+    # get room for a busy labeling session, and a 429 with Retry-After past it.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("REDLINE_API_ANON_RATE", "30/minute"),
+        "user": env_str("REDLINE_API_USER_RATE", "1200/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Redline API",
