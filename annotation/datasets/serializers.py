@@ -89,6 +89,9 @@ class ImportResultSerializer(serializers.Serializer[None]):
     critique_comments = serializers.IntegerField()
     helpful_critiques = serializers.IntegerField()
     critics = serializers.ListField(child=serializers.CharField())
+    warnings = serializers.ListField(
+        child=serializers.DictField(), help_text="Imported, but worth a look: line, field and message."
+    )
 
 
 class RowErrorSerializer(serializers.Serializer[None]):

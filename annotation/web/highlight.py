@@ -10,6 +10,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from annotation.web.hidden_chars import mark_escaped
+
 
 def highlighted_lines(code: str, language: str) -> list[SafeString]:
     """One HTML string per source line, each already escaped by Pygments."""
@@ -22,7 +24,7 @@ def highlighted_lines(code: str, language: str) -> list[SafeString]:
     lines = html.split("\n")
     expected = len(code.splitlines()) or 1
     lines = lines[:expected] + [""] * (expected - len(lines))
-    return [mark_safe(line) for line in lines]  # noqa: S308 - Pygments output is escaped
+    return [mark_safe(mark_escaped(line)) for line in lines]  # noqa: S308 - Pygments output is escaped
 
 
 @dataclass(frozen=True, slots=True)

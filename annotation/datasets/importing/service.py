@@ -18,6 +18,7 @@ from annotation.datasets.importing.records import ParsedItem
 from annotation.datasets.importing.writer import BatchWriter, item_digest
 from annotation.datasets.models import Dataset
 from annotation.users import User
+from annotation.web.hidden_chars import describe
 from assist.interface import CriticNotImported
 
 PARSERS: dict[str, Callable[[IO[bytes], ErrorLog], Iterator[ParsedItem]]] = {
@@ -41,6 +42,7 @@ class ImportResult:
     critique_comments: int
     helpful_critiques: int
     critics: list[str] = field(default_factory=list)
+    warnings: list[dict[str, object]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -97,6 +99,7 @@ def do_import(
         seen = set(dataset.items.values_list("content_hash", flat=True))
         writer = BatchWriter(dataset)
         duplicates = 0
+        warnings: list[dict[str, object]] = []
         try:
             for parsed in PARSERS[fmt](source, errors):
                 digest = item_digest(parsed)
@@ -104,6 +107,7 @@ def do_import(
                     duplicates += 1
                     continue
                 seen.add(digest)
+                _warn_hidden(parsed, warnings)
                 if not errors:
                     writer.add(parsed, digest)
             if not errors:
@@ -128,4 +132,19 @@ def do_import(
         critique_comments=writer.critiques.comments,
         helpful_critiques=writer.critiques.helpful,
         critics=sorted(writer.critiques.critic_names),
+        warnings=warnings,
     )
+
+
+MAX_WARNINGS = 50
+
+
+def _warn_hidden(parsed: ParsedItem, warnings: list[dict[str, object]]) -> None:
+    """Text with bidirectional overrides or invisible characters imports (it may be the very flaw a
+    study plants), but the import says where, and pages show each such character marked."""
+    fields = {"context": parsed.context, "question": parsed.question, "response": parsed.response}
+    for name, text in fields.items():
+        found = describe(text)
+        if found and len(warnings) < MAX_WARNINGS:
+            message = f"contains characters that change how text displays: {', '.join(found)}; pages mark them"
+            warnings.append({"line": parsed.line, "field": name, "message": message})
