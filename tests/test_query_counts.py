@@ -33,7 +33,7 @@ def test_dataset_pages_have_constant_query_counts(
     dataset_id, item_id = fill(size, size)
     with django_assert_num_queries(AUTH + 1):
         assert researcher_client.get("/datasets/").status_code == 200
-    with django_assert_num_queries(AUTH + 5):  # dataset, counts by kind, page count, page, critics to offer
+    with django_assert_num_queries(AUTH + 6):  # dataset, counts by kind, labels, page count, page, critics
         assert researcher_client.get(f"/datasets/{dataset_id}/").status_code == 200
     with django_assert_num_queries(AUTH + 4):  # item, flaws, critiques, their comments
         assert researcher_client.get(f"/items/{item_id}/").status_code == 200
