@@ -265,3 +265,9 @@ REDLINE_EXECUTION_WORKERS = env_int("REDLINE_EXECUTION_WORKERS", 2, minimum=1)
 # Study analyses are stored and served until the study changes; one over this many submitted
 # reviews is computed by the worker (the page shows progress) instead of inside the request.
 REDLINE_ANALYSIS_INLINE_MAX_REVIEWS = env_int("REDLINE_ANALYSIS_INLINE_MAX_REVIEWS", 3000, minimum=0)
+
+# One text field of an imported item (context, question, response, tests, a critique) may hold at
+# most this many characters, and one JSON Lines line at most this many bytes; larger is refused
+# with its line and field, so no page or API answer ever carries a 50 MB passage.
+REDLINE_IMPORT_MAX_TEXT_CHARS = env_int("REDLINE_IMPORT_MAX_TEXT_CHARS", 200_000, minimum=1_000)
+REDLINE_IMPORT_MAX_LINE_BYTES = env_int("REDLINE_IMPORT_MAX_LINE_BYTES", 4_000_000, minimum=10_000)

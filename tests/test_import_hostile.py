@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
-from tests.importing import jsonl, summary_row
+from tests.importing import import_bytes, jsonl, summary_row
 from tests.test_import_errors import assert_nothing_written, errors_of
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +69,29 @@ def test_the_upload_page_answers_a_hostile_file_with_its_errors(researcher_clien
     api = researcher_client.post("/api/datasets/import/", {"name": "x", "file": io.BytesIO(data)})
     assert api.status_code == 400
     assert_nothing_written()
+
+
+def test_a_text_field_over_the_limit_is_refused_with_its_line_and_field() -> None:
+    errors = errors_of(jsonl(summary_row(), summary_row(context="x" * 200_001)))
+    assert errors[0][:2] == (2, "context") and "the limit is 200000" in errors[0][2]
+    assert_nothing_written()
+
+
+def test_a_gzip_bomb_is_refused_before_any_line_is_parsed() -> None:
+    # 3 MB of zeros inflate from a few KB; parsed, every line would be an error of its own.
+    bomb = gzip.compress(b"\0" * 3_000_000 + b"\n")
+    with override_settings(REDLINE_IMPORT_MAX_BYTES=1_000_000):
+        errors = errors_of(bomb, filename="data.jsonl.gz")
+    assert len(errors) == 1 and "larger than 1,000,000 bytes uncompressed" in errors[0][2]
+    assert_nothing_written()
+
+
+def test_lists_of_items_carry_at_most_the_start_of_long_texts(researcher_client: Client) -> None:
+    long = "word " * 2_000
+    result = import_bytes(jsonl(summary_row(context=long)))
+    listed = researcher_client.get("/api/items/").json()["results"][0]
+    assert len(listed["context"]) == 2_000 and listed["truncated"] == ["context"]
+    whole = researcher_client.get(f"/api/items/{listed['id']}/").json()
+    assert whole["context"] == long
+    in_dataset = researcher_client.get(f"/api/datasets/{result.dataset_id}/items/").json()["results"][0]
+    assert len(in_dataset["context"]) == 2_000

@@ -21,6 +21,7 @@ from annotation.datasets.serializers import (
     ImportErrorSerializer,
     ImportRequestSerializer,
     ImportResultSerializer,
+    ItemListSerializer,
     ItemSerializer,
 )
 from annotation.users import User
@@ -71,7 +72,7 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet[Dataset]):
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
         return Response(result.as_dict(), status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=ItemSerializer(many=True))
+    @extend_schema(responses=ItemListSerializer(many=True))
     @action(detail=True, methods=["get"])
     def items(self, request: Request, pk: str) -> Response:
         """The dataset's items with their planted flaws (researchers only: this is ground truth)."""
@@ -79,10 +80,14 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet[Dataset]):
         queryset = Item.objects.filter(dataset=dataset).prefetch_related("planted_flaws").order_by("id")
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(ItemSerializer(page, many=True).data)
+        return paginator.get_paginated_response(ItemListSerializer(page, many=True).data)
 
 
 class ItemViewSet(viewsets.ReadOnlyModelViewSet[Item]):
     serializer_class = ItemSerializer
+
+    def get_serializer_class(self) -> type[ItemSerializer]:
+        return ItemListSerializer if self.action == "list" else ItemSerializer
+
     permission_classes = (IsResearcher,)
     queryset = Item.objects.prefetch_related("planted_flaws").order_by("id")

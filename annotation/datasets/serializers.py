@@ -70,6 +70,31 @@ class ItemSerializer(serializers.ModelSerializer[Item]):
         )
 
 
+LIST_TEXT_CHARS = 2_000
+
+
+class ItemListSerializer(ItemSerializer):
+    """Items in a list: long texts cut to their first LIST_TEXT_CHARS characters (one item's
+    endpoint has them whole), so a page of 50 items stays small whatever was imported."""
+
+    truncated = serializers.SerializerMethodField(help_text="Fields cut short here; GET the item for them whole.")
+
+    class Meta(ItemSerializer.Meta):
+        fields = (*ItemSerializer.Meta.fields, "truncated")
+
+    def to_representation(self, instance: Item) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        for name in ("context", "question", "response", "tests"):
+            if isinstance(data.get(name), str) and len(data[name]) > LIST_TEXT_CHARS:
+                data[name] = data[name][:LIST_TEXT_CHARS]
+        return dict(data)
+
+    def get_truncated(self, item: Item) -> list[str]:
+        return [
+            name for name in ("context", "question", "response", "tests") if len(getattr(item, name)) > LIST_TEXT_CHARS
+        ]
+
+
 class ImportRequestSerializer(serializers.Serializer[None]):
     file = serializers.FileField()
     name = serializers.CharField(max_length=200)

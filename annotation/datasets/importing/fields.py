@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.conf import settings
+
 from annotation.datasets.importing.errors import ErrorLog
 
 _MISSING = object()
@@ -37,6 +39,8 @@ class Row:
                 self.error(key, f"unknown field; expected one of: {', '.join(sorted(allowed))}")
 
     def text(self, name: str, *, required: bool = False, default: str = "", max_length: int | None = None) -> str:
+        """A string field; longer than max_length (by default REDLINE_IMPORT_MAX_TEXT_CHARS) is refused."""
+        max_length = max_length or settings.REDLINE_IMPORT_MAX_TEXT_CHARS
         value = self.data.get(name, _MISSING)
         if value is _MISSING or value is None or value == "":
             if required:

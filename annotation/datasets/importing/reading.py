@@ -8,6 +8,8 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any, cast
 
+from django.conf import settings
+
 from annotation.datasets.importing import strict_json
 from annotation.datasets.importing.errors import ErrorLog, ImportFailed, RowError
 
@@ -44,6 +46,19 @@ class _LimitedReader(io.RawIOBase):
         return len(data)
 
 
+def _check_inflated_size(stream: IO[bytes], max_bytes: int) -> None:
+    """Decompress once without parsing, counting bytes: a bomb is refused in the seconds inflating
+    takes, not after minutes of parsing what fits under the limit."""
+    stream.seek(0)
+    counter = _LimitedReader(cast(IO[bytes], gzip.GzipFile(fileobj=stream, mode="rb")), max_bytes)
+    chunk = bytearray(1 << 20)
+    try:
+        while counter.readinto(chunk):
+            pass
+    except (OSError, EOFError) as exc:
+        raise ImportFailed([RowError(0, "", f"the gzip file is damaged: {exc}")]) from None
+
+
 def open_source(stream: IO[bytes], size: int | None, max_bytes: int) -> IO[bytes]:
     """Check the size, undo gzip, and return a binary stream from the start (may be called again)."""
     if size is not None and size > max_bytes:
@@ -52,6 +67,7 @@ def open_source(stream: IO[bytes], size: int | None, max_bytes: int) -> IO[bytes
         )
     stream.seek(0)
     if stream.read(2) == GZIP_MAGIC:
+        _check_inflated_size(stream, max_bytes)
         stream.seek(0)
         raw = _LimitedReader(cast(IO[bytes], gzip.GzipFile(fileobj=stream, mode="rb")), max_bytes)
         return io.BufferedReader(raw, buffer_size=1 << 20)
@@ -82,7 +98,15 @@ def first_line(stream: IO[bytes]) -> bytes:
 
 def iter_json_lines(stream: IO[bytes], errors: ErrorLog) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield (line number, object) for each non-blank line; log undecodable or non-object lines."""
+    limit = settings.REDLINE_IMPORT_MAX_LINE_BYTES
     for number, raw in enumerate(stream, start=1):
+        if len(raw) > limit:
+            errors.add(
+                number,
+                "",
+                f"is {len(raw):,} bytes long; a line may hold at most {limit:,} (REDLINE_IMPORT_MAX_LINE_BYTES)",
+            )
+            continue
         text = _decode(raw, number, errors)
         if text is None or not text.strip():
             continue

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from collections.abc import Iterator
 from typing import IO, Any
+
+from django.conf import settings
 
 from annotation.choices import CATEGORIES_BY_KIND, FlawOrigin, Kind, Severity
 from annotation.datasets.importing import strict_json
@@ -162,7 +163,7 @@ def parse_jsonl(stream: IO[bytes], errors: ErrorLog) -> Iterator[ParsedItem]:
 
 
 def parse_csv(stream: IO[bytes], errors: ErrorLog) -> Iterator[ParsedItem]:
-    csv.field_size_limit(sys.maxsize)
+    csv.field_size_limit(settings.REDLINE_IMPORT_MAX_LINE_BYTES)
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     reader = csv.DictReader(text)
     try:
