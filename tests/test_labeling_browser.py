@@ -200,3 +200,16 @@ def test_html_and_script_in_items_and_critiques_render_as_text(
     assert page.locator("#labeling img, #labeling b").count() == 0
     assert dialogs == []
     shoot(page, "labeling-hostile-item.png")
+
+
+def test_a_failed_htmx_request_says_so(page: Page, live_server: LiveServer, world: World, contractor: User) -> None:
+    task = give(world, contractor, world.assisted, world.items[0])
+    log_in(page, live_server, contractor.username)
+    page.goto(f"{live_server.url}/tasks/{task.pk}/")
+    page.wait_for_load_state("load")
+    page.evaluate(f"htmx.ajax('POST', '/tasks/{task.pk}/comments/999999/', {{target: '#flaws', swap: 'outerHTML'}})")
+    expect(page.locator("#htmx-error")).to_contain_text("no longer there (404)")
+    page.route("**/flaws/", lambda route: route.abort())
+    page.get_by_label("What is wrong?").fill("The weather is made up.")
+    page.get_by_role("button", name="Add flaw").click()
+    expect(page.locator("#htmx-error")).to_contain_text("No answer from the server")
