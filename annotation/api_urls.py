@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-from rest_framework.routers import DefaultRouter
-
 from annotation.datasets.api import DatasetViewSet, ItemViewSet
 from annotation.labeling.api import TaskViewSet
 from annotation.results.api import ExportViewSet
 from annotation.studies.api import StudyViewSet
+from annotation.web.routers import Router
 
-# No ".json" suffix routes: JSON is the only format, and custom actions take no `format` argument.
-router = DefaultRouter()
-router.include_format_suffixes = False
+router = Router()
 router.register("datasets", DatasetViewSet, basename="api-dataset")
 router.register("items", ItemViewSet, basename="api-item")
 router.register("studies", StudyViewSet, basename="api-study")

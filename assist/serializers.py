@@ -29,11 +29,13 @@ class CriticConfigSerializer(serializers.ModelSerializer[CriticConfig]):
 
     def validate_sampling(self, value: object) -> dict[str, Any]:
         """Every key checked against CriticSettings; on PATCH a null removes a key (back to its default)."""
+        if value is None:
+            return {}
         try:
             cleaned = clean_sampling(value)
         except CriticSettingsError as exc:
             raise serializers.ValidationError(str(exc)) from exc
-        assert isinstance(value, dict)
+        assert isinstance(value, dict)  # clean_sampling refuses anything else
         return {key: cleaned.get(key) for key in value}
 
     def update(self, instance: CriticConfig, validated_data: dict[str, Any]) -> CriticConfig:

@@ -238,6 +238,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "annotation.web.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ItemKindEnum": "annotation.choices.Kind",
         "ArmKindEnum": "annotation.studies.models.ArmKind",

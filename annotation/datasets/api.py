@@ -50,7 +50,13 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet[Dataset]):
     def import_file(self, request: Request) -> Response:
         """Import a file (all or nothing) into a new or existing dataset."""
         form = ImportRequestSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        if not form.is_valid():
+            errors = [
+                {"line": 0, "field": field, "message": " ".join(str(m) for m in messages)}
+                for field, messages in form.errors.items()
+            ]
+            body = {"detail": "Nothing was imported.", "errors": errors, "truncated": False}
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
         upload = form.validated_data["file"]
         user = request.user if isinstance(request.user, User) else None
         try:

@@ -7,17 +7,20 @@ from rest_framework import serializers
 
 from annotation.datasets.forms import FORMAT_LABELS
 from annotation.datasets.models import Dataset, Item, PlantedFlaw
-from annotation.users import User
 from assist.interface import critique_label_counts
 
 
 class DatasetSerializer(serializers.ModelSerializer[Dataset]):
     item_count = serializers.IntegerField(read_only=True)
-    created_by: serializers.StringRelatedField[User] = serializers.StringRelatedField()
+    created_by = serializers.SerializerMethodField(help_text="Who imported it; null for a system import.")
 
     class Meta:
         model = Dataset
         fields = ("id", "name", "description", "source_format", "item_count", "created_by", "created_at")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_created_by(self, dataset: Dataset) -> str | None:
+        return dataset.created_by.get_username() if dataset.created_by else None
 
 
 class CritiqueLabelsSerializer(serializers.Serializer[dict[str, Any]]):
