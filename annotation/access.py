@@ -14,7 +14,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from annotation.datasets.models import Dataset, Item
+from annotation.datasets.models import Dataset, ImportJob, Item
 from annotation.labeling.models import Review
 from annotation.results.models import ExportJob
 from annotation.studies.models import Assignment, AssignmentStatus, Study
@@ -157,3 +157,14 @@ def get_export_for_user(request: HttpRequest, pk: int) -> ExportJob:
 def may_export_dataset(user: User) -> bool:
     """A whole dataset holds the ground truth of every study drawn from it: admins only."""
     return user.is_admin_role
+
+
+def imports_for(user: User) -> QuerySet[ImportJob]:
+    """Admins see every background import; researchers their own; nobody else any."""
+    if user.is_admin_role:
+        return ImportJob.objects.all()
+    return ImportJob.objects.filter(requested_by=user) if user.is_researcher else ImportJob.objects.none()
+
+
+def get_import_for_user(request: HttpRequest, pk: int) -> ImportJob:
+    return get_object_or_404(imports_for(request_user(request)), pk=pk)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from annotation.datasets.models import Dataset, Item, PlantedFlaw, content_hash
+from annotation.datasets.models import Dataset, ImportJob, ImportStatus, Item, PlantedFlaw, content_hash
 from annotation.labeling.models import (
     CommentAction,
     CommentJudgement,
@@ -42,6 +42,8 @@ __all__ = [
     "ExportJob",
     "ExportStatus",
     "FlawReport",
+    "ImportJob",
+    "ImportStatus",
     "Item",
     "PlantedFlaw",
     "Review",

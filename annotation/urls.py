@@ -13,6 +13,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("datasets/", dataset_views.dataset_list, name="dataset-list"),
     path("datasets/import/", dataset_views.dataset_import, name="dataset-import"),
+    path("imports/<int:pk>/", dataset_views.import_detail, name="import-detail"),
     path("datasets/<int:pk>/", dataset_views.dataset_detail, name="dataset-detail"),
     path("datasets/<int:pk>/exports/", dataset_views.dataset_export_start, name="dataset-export-start"),
     path("exports/", export_views.export_list, name="export-list"),

@@ -9,4 +9,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("redline")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()  # assist.tasks: critique runs
-app.autodiscover_tasks(["annotation.results"], related_name="celery_jobs")  # export jobs, large analyses
+app.autodiscover_tasks(
+    ["annotation.results", "annotation.datasets"], related_name="celery_jobs"
+)  # exports, analyses, imports

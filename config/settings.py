@@ -275,3 +275,5 @@ REDLINE_ANALYSIS_INLINE_MAX_REVIEWS = env_int("REDLINE_ANALYSIS_INLINE_MAX_REVIE
 # with its line and field, so no page or API answer ever carries a 50 MB passage.
 REDLINE_IMPORT_MAX_TEXT_CHARS = env_int("REDLINE_IMPORT_MAX_TEXT_CHARS", 200_000, minimum=1_000)
 REDLINE_IMPORT_MAX_LINE_BYTES = env_int("REDLINE_IMPORT_MAX_LINE_BYTES", 4_000_000, minimum=10_000)
+# An upload larger than this is imported by the worker, with a progress page, not in the request.
+REDLINE_IMPORT_BACKGROUND_BYTES = env_int("REDLINE_IMPORT_BACKGROUND_BYTES", 5_000_000, minimum=0)

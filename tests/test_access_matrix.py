@@ -18,6 +18,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from annotation.datasets.models import ImportJob
 from annotation.labeling.models import CommentJudgement, FlawReport, Review
 from annotation.results.models import ExportJob, ExportStatus
 from annotation.studies.models import Assignment
@@ -72,6 +73,7 @@ RULES: dict[str, Any] = {
     "api-critic-detail": {"get": RESEARCHER, "put": CHANGER, "patch": CHANGER, "delete": CHANGER},
     "api-run-list": RESEARCHER, "api-run-detail": RESEARCHER, "api-run-cancel": CHANGER, "api-run-retry": CHANGER,
     "api-critique-list": RESEARCHER, "api-critique-detail": RESEARCHER,
+    "import-detail": OWNER, "api-import-list": RESEARCHER, "api-import-detail": OWNER,
 }  # fmt: skip
 
 
@@ -126,6 +128,7 @@ def _world(owner: User, contractor: User) -> dict[str, dict[str, Any]]:
         requested_by=owner, study=world.study, format="jsonl", status=ExportStatus.DONE,
         file=f"exports/matrix-{world.study.pk}.zip",
     )  # fmt: skip
+    upload = ImportJob.objects.create(requested_by=owner, name="big", path="imports/none.upload", size=10)
     study, dataset = world.study.pk, world.items[0].dataset_id
     by_task = {"pk": task.pk}
     return {
@@ -147,6 +150,7 @@ def _world(owner: User, contractor: User) -> dict[str, dict[str, Any]]:
         "api-critic-detail": {"pk": world.critic.pk}, "api-run-detail": {"pk": run.pk},
         "api-run-cancel": {"pk": run.pk}, "api-run-retry": {"pk": run.pk},
         "api-critique-detail": {"pk": world.critiques[0].pk},
+        "import-detail": {"pk": upload.pk}, "api-import-detail": {"pk": upload.pk},
         "_study": {"pk": study},
     }  # fmt: skip
 

@@ -11,14 +11,16 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from annotation.access import IsResearcher
+from annotation.access import IsResearcher, api_user, imports_for
 from annotation.datasets.importing.errors import ImportFailed
+from annotation.datasets.importing.jobs import do_start_import, runs_in_background
 from annotation.datasets.importing.service import do_import
-from annotation.datasets.models import Dataset, Item
+from annotation.datasets.models import Dataset, ImportJob, Item
 from annotation.datasets.serializers import (
     DatasetDetailSerializer,
     DatasetSerializer,
     ImportErrorSerializer,
+    ImportJobSerializer,
     ImportRequestSerializer,
     ImportResultSerializer,
     ItemListSerializer,
@@ -43,6 +45,7 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet[Dataset]):
         request={"multipart/form-data": ImportRequestSerializer},
         responses={
             201: ImportResultSerializer,
+            202: OpenApiResponse(ImportJobSerializer, description="A large file: the worker imports it; poll the job."),
             400: OpenApiResponse(ImportErrorSerializer, description="Nothing was imported; every problem listed."),
         },
     )
@@ -59,6 +62,12 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet[Dataset]):
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
         upload = form.validated_data["file"]
         user = request.user if isinstance(request.user, User) else None
+        if runs_in_background(upload.size) and user is not None:
+            job = do_start_import(
+                upload, name=form.validated_data["name"], fmt=form.validated_data["format"],
+                description=form.validated_data["description"], user=user,
+            )  # fmt: skip
+            return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
         try:
             result = do_import(
                 upload,
@@ -97,3 +106,15 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet[Item]):
 
     permission_classes = (IsResearcher,)
     queryset = Item.objects.prefetch_related("planted_flaws").order_by("id")
+
+
+class ImportJobViewSet(viewsets.ReadOnlyModelViewSet[ImportJob]):
+    """Background imports of large files: poll one until its status is done (or failed, with every problem)."""
+
+    serializer_class = ImportJobSerializer
+    permission_classes = (IsResearcher,)
+
+    def get_queryset(self) -> QuerySet[ImportJob]:
+        if getattr(self, "swagger_fake_view", False):
+            return ImportJob.objects.none()
+        return imports_for(api_user(self.request)).order_by("-id")

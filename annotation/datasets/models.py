@@ -102,3 +102,41 @@ class PlantedFlaw(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_severity_display()} {self.category} flaw in item {self.item_id}"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """A large upload, imported by the worker (whole or not at all) while its page shows progress."""
+
+    requested_by = models.ForeignKey("annotation.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    name = models.CharField(max_length=200)
+    format = models.CharField(max_length=32, default="auto")
+    description = models.TextField(blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    path = models.CharField(max_length=500, help_text="The upload, under MEDIA_ROOT, until the job ends.")
+    size = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    bytes_done = models.BigIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"import {self.pk} of {self.filename} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ImportStatus.DONE:
+            return 100
+        return min(99, round(100 * self.bytes_done / self.size)) if self.size else 0

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotation.datasets.forms import FORMAT_LABELS
-from annotation.datasets.models import Dataset, Item, PlantedFlaw
+from annotation.datasets.models import Dataset, ImportJob, Item, PlantedFlaw
 from assist.interface import critique_label_counts
 
 
@@ -132,3 +132,13 @@ class ImportErrorSerializer(serializers.Serializer[None]):
     detail = serializers.CharField()
     errors = RowErrorSerializer(many=True)  # type: ignore[assignment]  # documents the 400 body only
     truncated = serializers.BooleanField()
+
+
+class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
+    percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ImportJob
+        fields = ("id", "name", "format", "filename", "size", "status", "percent", "bytes_done", "result", "errors",
+                  "created_at", "finished_at")  # fmt: skip
+        read_only_fields = fields

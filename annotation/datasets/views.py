@@ -4,12 +4,15 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from annotation.access import (
     DATASET_EXPORT_REFUSED,
     get_dataset_for_researcher,
+    get_import_for_user,
     get_item_for_researcher,
     may_export_dataset,
     request_user,
@@ -17,6 +20,7 @@ from annotation.access import (
 )
 from annotation.datasets.forms import ImportForm
 from annotation.datasets.importing.errors import ImportFailed
+from annotation.datasets.importing.jobs import do_start_import, runs_in_background
 from annotation.datasets.importing.service import do_import
 from annotation.datasets.models import Dataset
 from annotation.results.export_views import start_export_from_page
@@ -74,6 +78,13 @@ def dataset_import(request: HtmxHttpRequest) -> HttpResponse:
     result = failure = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        if runs_in_background(upload.size):
+            job = do_start_import(
+                upload, name=form.cleaned_data["name"], fmt=form.cleaned_data["format"],
+                description=form.cleaned_data["description"], user=request_user(request),
+            )  # fmt: skip
+            url = reverse("import-detail", args=[job.pk])
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
         try:
             result = do_import(
                 upload,
@@ -102,3 +113,12 @@ def dataset_export_start(request: HttpRequest, pk: int) -> HttpResponse:
     if not may_export_dataset(request_user(request)):
         raise PermissionDenied(DATASET_EXPORT_REFUSED)
     return start_export_from_page(request, dataset=dataset)
+
+
+@researcher_required
+@require_GET
+def import_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """A background import: progress while the worker reads it, then what it imported or why not."""
+    job = get_import_for_user(request, pk)
+    template = "annotation/import_detail.html" + ("#progress" if request.htmx else "")
+    return render(request, template, {"job": job})
