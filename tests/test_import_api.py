@@ -44,7 +44,7 @@ def test_api_errors_name_line_and_field_and_import_nothing(researcher_client: Cl
 def test_a_missing_file_or_name_is_a_400(researcher_client: Client) -> None:
     response = researcher_client.post("/api/datasets/import/", {"name": "x"})
     assert response.status_code == 400
-    assert "file" in response.json()
+    assert [error["field"] for error in response.json()["errors"]] == ["file"]  # the documented ImportError shape
 
 
 def test_token_authentication_for_scripts(researcher: User) -> None:
