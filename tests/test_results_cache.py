@@ -86,3 +86,16 @@ def test_a_large_study_is_analysed_by_the_worker_with_progress(
     body = client.get(f"/api/studies/{world.study.pk}/results/").json()
     assert body["stale"] is False and body["reviews"] == 2
     assert "bringing the analysis up to date" not in client.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_an_arm_too_small_for_an_interval_still_shows(
+    researcher: User, contractor: User, other_contractor: User
+) -> None:
+    world = make_world(researcher, [contractor, other_contractor], items=2)
+    world.study.design = "between"
+    world.study.save(update_fields=["design"])
+    submitted_review(world, contractor, "assisted", 0, [(4, 7)])
+    submitted_review(world, other_contractor, "unassisted", 1, [])
+    page = client_for(researcher).get(reverse("study-results", args=[world.study.pk]))
+    assert page.status_code == 200 and "no interval" in page.content.decode()

@@ -68,7 +68,7 @@ def test_the_results_page_draws_charts_and_the_csv_holds_the_table(world: World,
     assert html.count('<svg class="chart"') == 6  # no critical or minor planted flaws: no chart for them
     assert 'aria-label="Catch rate of planted flaws"' in html and 'aria-label="Active time per task"' in html
     assert "4</strong> submitted reviews by <strong>2</strong> contractors on <strong>2</strong> items" in html
-    assert "two-way clustered bootstrap" in html
+    assert "two-way cluster bootstrap" in html
     rows = list(
         csv.DictReader(io.StringIO(client.get(reverse("study-results-csv", args=[world.study.pk])).content.decode()))
     )

@@ -22,7 +22,9 @@ def bar_chart(title: str, estimates: Sequence[Estimate], *, percent: bool = Fals
     """Horizontal bars per arm, with the 95% interval as a whisker."""
     if not estimates:
         return mark_safe("")
-    top = max(max(e.high for e in estimates if not math.isnan(e.high)) if estimates else 1, 1e-9)
+    # An estimate may have no interval (an arm with one contractor): its value still sets the scale.
+    ends = [v for e in estimates for v in (e.value, e.high) if not math.isnan(v)]
+    top = max([*ends, 1e-9])
     top = 1.0 if percent and top <= 1 else top * 1.1
     height = 30 + ROW * len(estimates)
     span = WIDTH - LEFT - RIGHT
@@ -39,18 +41,25 @@ def bar_chart(title: str, estimates: Sequence[Estimate], *, percent: bool = Fals
         y = 24 + n * ROW
         colour = COLOURS[n % len(COLOURS)]
         parts.append(f'<text x="{LEFT - 8}" y="{y + 17}" text-anchor="end" class="chart-label">{escape(e.arm)}</text>')
-        parts.append(
-            f'<rect x="{LEFT}" y="{y + 4}" width="{x(e.value) - LEFT:.1f}" height="18" fill="{colour}" rx="2"/>'
-        )
-        if not math.isnan(e.low):
+        if not math.isnan(e.value):
+            parts.append(
+                f'<rect x="{LEFT}" y="{y + 4}" width="{x(e.value) - LEFT:.1f}" height="18" fill="{colour}" rx="2"/>'
+            )
+        if not (math.isnan(e.low) or math.isnan(e.high)):
             parts.append(
                 f'<line x1="{x(e.low):.1f}" x2="{x(e.high):.1f}" y1="{y + 13}" y2="{y + 13}" '
                 'stroke="#1d2330" stroke-width="1.5"/>'
                 f'<line x1="{x(e.low):.1f}" x2="{x(e.low):.1f}" y1="{y + 8}" y2="{y + 18}" stroke="#1d2330"/>'
                 f'<line x1="{x(e.high):.1f}" x2="{x(e.high):.1f}" y1="{y + 8}" y2="{y + 18}" stroke="#1d2330"/>'
             )
-        label = f"{_fmt(e.value, percent)} [{_fmt(e.low, percent)}, {_fmt(e.high, percent)}]"
-        parts.append(f'<text x="{x(e.high) + 6:.1f}" y="{y + 17}" class="chart-value">{escape(label)}</text>')
+        if math.isnan(e.value):
+            continue
+        interval = math.isnan(e.low) or math.isnan(e.high)
+        label = _fmt(e.value, percent) + (
+            " (no interval)" if interval else f" [{_fmt(e.low, percent)}, {_fmt(e.high, percent)}]"
+        )
+        end = e.value if interval else e.high
+        parts.append(f'<text x="{x(end) + 6:.1f}" y="{y + 17}" class="chart-value">{escape(label)}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text node above is escaped
 

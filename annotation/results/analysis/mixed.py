@@ -1,30 +1,51 @@
-"""Arm effects from linear mixed models with crossed random intercepts for contractor and item (statsmodels)."""
+"""Arm effects by weighted least squares with two-way cluster-robust intervals (no random effects).
+
+The module keeps its name, `mixed_effects` and `MixedEffect` so that callers need not change.
+
+Estimate. For each metric of metrics.METRICS the per-review outcome is y = numerator / denominator,
+weighted by the denominator (the catch rate: caught / planted, weight planted; a per-review mean:
+weight 1); reviews with a zero denominator drop out. Without further terms, the weighted least
+squares coefficient of an arm is exactly the ratio-of-sums difference of the metrics module (the
+arm's ratio minus the control's). Within-subject, for metrics whose denominator the design fixes
+(planted flaws; one per review), item fixed effects are added (absorbed by weighted demeaning within
+items), making the coefficient a within-item comparison; when every item has the same share of
+each arm's denominator (the planner's balance, always so when all assigned reviews are in) it is
+still exactly the ratio-of-sums difference. Between-subject no item effects are used: an item's
+effect would be estimated from a few reviews by contractors the planner pairs across arms, and
+the clustered errors would then understate the contractor variance (92% coverage in simulation).
+
+Interval. Two-way cluster-robust covariance by contractor and item (Cameron, Gelbach and Miller
+2011): V = V_contractor + V_item - V_contractor-x-item, each a sandwich with the G/(G-1) factor
+(between-subject, contractors are nested in arms and the factor is n_a/(n_a-1) within each arm's
+group, as in a two-sample comparison). Where V is not positive, the one-way covariance with the
+larger trace is used and `variance` says "fallback". The 95% interval and the p-value use t with
+the degrees of freedom of metrics.two_way_df (the larger of min(G - A, I - 1) and Satterthwaite's
+approximation; A = 1 within-subject, the number of arms between-subject). Differences of rates
+are truncated to [-1, 1]. With item effects absorbed and the correction factors as stated, the
+covariance equals statsmodels' WLS(...).fit(cov_type="cluster", groups=[contractor, item]).
+
+Assumptions: contractors and items are independent draws from their populations, reviews by
+different contractors of different items independent, and enough contractors for the t
+approximation (simulated coverage 93-97% from 8 contractors). No normality, no equal variances,
+and no common effect across contractors is assumed. `converged` is False only for a degenerate
+fit: an arm without contrast (after absorbing items), fewer than two contractors or items (or,
+between-subject, an arm with fewer than two contractors), or a variance that is not positive.
+"""
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-# metric -> the per-review outcome it is modelled on
-OUTCOMES = {
-    "catch_rate": "caught / planted",
-    "flaws_per_item": "reported",
-    "valid_per_item": "valid",
-    "active_s": "active_s",
-    "rating": "rating",
-}
+from annotation.results.analysis.metrics import DESIGN_DENOMINATOR, METRICS, RATES, Design, infer_design, two_way_df
 
-
-# Crossed random effects need dense design matrices (one column per contractor and item);
-# beyond this many levels the item intercepts are absorbed as fixed effects instead.
-CROSSED_MAX_LEVELS = 150
-CROSSED = "crossed random intercepts for contractor and item (REML)"
-ABSORBED = "random intercept for contractor, item effects absorbed (within-item), REML"
+METHOD = (
+    "weighted least squares of the per-review outcome (weight: its denominator) on arm, with item fixed effects "
+    "within-subject; two-way cluster-robust (contractor, item) standard errors; t critical value"
+)
 
 
 @dataclass(frozen=True)
@@ -35,91 +56,134 @@ class MixedEffect:
     low: float
     high: float
     p_value: float
-    converged: bool
+    converged: bool  # False only for a degenerate fit (see the module docstring)
     method: str
+    se: float = float("nan")
+    df: float = 0.0
+    design: str = "within"
+    variance: str = "two-way"  # or "fallback" or "degenerate"
 
 
-def _outcome(frame: pd.DataFrame, metric: str) -> pd.Series:
-    if metric == "catch_rate":
-        return (frame["caught"] / frame["planted"]).where(frame["planted"] > 0)
-    return frame[OUTCOMES[metric]].astype(float)
+@dataclass(frozen=True)
+class Fit:
+    coefficients: np.ndarray  # one per non-control arm
+    covariance: np.ndarray
+    df: np.ndarray  # per coefficient
+    variance: str
+    ok: bool
 
 
-def mixed_effects(frame: pd.DataFrame, *, control: str) -> list[MixedEffect]:
-    """y ~ arm + (1 | contractor) + (1 | item), fitted by REML; one model per outcome."""
-    effects: list[MixedEffect] = []
-    if frame["arm"].nunique() < 2 or control not in set(frame["arm"]):
-        return effects
-    arms = {arm: f"a{n}" for n, arm in enumerate(sorted(frame["arm"].unique()))}
-    crossed = frame["contractor"].nunique() + frame["item"].nunique() <= CROSSED_MAX_LEVELS
-    for metric in OUTCOMES:
-        data = pd.DataFrame(
-            {
-                "y": _outcome(frame, metric),
-                "arm": frame["arm"].map(arms),
-                "contractor": frame["contractor"].astype(str),
-                "item": frame["item"].astype(str),
-                "group": 1,
-            }
-        ).dropna()
-        if data["arm"].nunique() < 2 or data["y"].std() == 0:
-            continue
-        fitted = _fit_crossed(data, arms[control]) if crossed else _fit_absorbed(data, arms[control])
-        if fitted is None:
-            continue
-        fit, converged, terms = fitted
-        intervals = fit.conf_int()
-        for arm, code in arms.items():
-            term = terms(code)
-            if arm == control or term not in fit.params:
-                continue
-            effects.append(
-                MixedEffect(
-                    metric,
-                    arm,
-                    float(fit.params[term]),
-                    float(intervals.loc[term, 0]),
-                    float(intervals.loc[term, 1]),
-                    float(fit.pvalues[term]),
-                    converged,
-                    CROSSED if crossed else ABSORBED,
-                )
-            )
-    return effects
+def _demean(values: np.ndarray, weights: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Weighted within-group demeaning of each column of `values` (rows x columns)."""
+    n = int(groups.max()) + 1
+    mass = np.bincount(groups, weights=weights, minlength=n)
+    means = np.stack([np.bincount(groups, weights=c * weights, minlength=n) for c in values.T], axis=1)
+    return np.asarray(values - (means / np.where(mass > 0, mass, 1)[:, None])[groups])
 
 
-def _fit(model: Any) -> tuple[Any, bool] | None:
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+def _meat(scores: np.ndarray, groups: np.ndarray, strata: np.ndarray | None = None) -> np.ndarray:
+    """sum_g s_g s_g' over clusters, with the G/(G-1) factor (per stratum, when clusters are nested in strata)."""
+    _, groups = np.unique(groups, return_inverse=True)
+    n = int(groups.max()) + 1
+    sums = np.stack([np.bincount(groups, weights=column, minlength=n) for column in scores.T], axis=1)
+    factor = np.full(n, n / max(n - 1, 1))
+    if strata is not None:
+        stratum = np.zeros(n, dtype=np.int64)
+        stratum[groups] = strata
+        sizes = np.bincount(stratum)[stratum]
+        factor = sizes / np.maximum(sizes - 1, 1)
+    return np.asarray((sums * factor[:, None]).T @ sums)
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        try:
-            fit = model.fit(reml=True, method=["lbfgs"])
-        except (np.linalg.LinAlgError, ValueError):
-            return None
-    return fit, bool(fit.converged) and not any(issubclass(w.category, ConvergenceWarning) for w in caught)
 
-
-def _fit_crossed(data: pd.DataFrame, control: str) -> tuple[Any, bool, Callable[[str], str]] | None:
-    import statsmodels.formula.api as smf
-
-    model = smf.mixedlm(
-        f"y ~ C(arm, Treatment('{control}'))",
-        data,
-        groups="group",
-        re_formula="0",
-        vc_formula={"contractor": "0 + C(contractor)", "item": "0 + C(item)"},
+def fit(
+    y: np.ndarray,
+    weights: np.ndarray,
+    arm: np.ndarray,
+    contractor: np.ndarray,
+    item: np.ndarray,
+    *,
+    design: Design,
+    absorb_items: bool,
+) -> Fit:
+    """WLS of y on arm dummies (arm codes 0..K-1, 0 the control); two-way clustered covariance."""
+    n_arms = int(arm.max()) + 1
+    _, item = np.unique(item, return_inverse=True)
+    _, contractor = np.unique(contractor, return_inverse=True)
+    n_items, n_contractors = int(item.max()) + 1, int(contractor.max()) + 1
+    absorb = item if absorb_items else np.zeros_like(item)  # else: an intercept only
+    x = _demean((arm[:, None] == np.arange(1, n_arms)[None, :]).astype(float), weights, absorb)
+    z = _demean(y[:, None], weights, absorb)[:, 0]
+    xtwx = (x * weights[:, None]).T @ x
+    nested = n_arms if design == "between" else 1
+    per_arm = [len(np.unique(contractor[arm == k])) for k in range(n_arms)]
+    degenerate = (
+        n_contractors < 2
+        or n_items < 2
+        or (design == "between" and min(per_arm) < 2)
+        or not np.all(np.isfinite(xtwx))
+        or np.linalg.matrix_rank(xtwx) < n_arms - 1
     )
-    fitted = _fit(model)
-    return None if fitted is None else (*fitted, lambda code: f"C(arm, Treatment('{control}'))[T.{code}]")
+    if degenerate:
+        nan = np.full(n_arms - 1, np.nan)
+        return Fit(nan, np.diag(nan), nan, "degenerate", False)
+    bread = np.linalg.inv(xtwx)
+    beta = bread @ ((x * weights[:, None]).T @ z)
+    scores = x * (weights * (z - x @ beta))[:, None]
+    cov = {
+        "contractor": bread @ _meat(scores, contractor, arm if design == "between" else None) @ bread,
+        "item": bread @ _meat(scores, item) @ bread,
+        "cell": bread @ _meat(scores, contractor.astype(np.int64) * n_items + item) @ bread,
+    }
+    combined = cov["contractor"] + cov["item"] - cov["cell"]
+    variance = "two-way"
+    if np.any(np.diag(combined) <= 0):
+        variance = "fallback"
+        combined = max(cov["contractor"], cov["item"], key=lambda c: float(np.trace(c)))
+    ok = bool(np.all(np.diag(combined) > 0))
+    df = np.array(
+        [
+            two_way_df(combined[j, j], cov["contractor"][j, j], cov["item"][j, j], n_contractors - nested, n_items - 1)
+            for j in range(n_arms - 1)
+        ]
+    )
+    return Fit(beta, combined, df, variance, ok)
 
 
-def _fit_absorbed(data: pd.DataFrame, control: str) -> tuple[Any, bool, Callable[[str], str]] | None:
-    import statsmodels.api as sm
-
-    dummies = pd.get_dummies(data["arm"], dtype=float).drop(columns=[control])
-    demeaned = pd.concat([data[["y"]], dummies], axis=1)
-    demeaned = demeaned - demeaned.groupby(data["item"]).transform("mean")
-    model = sm.MixedLM(demeaned["y"], demeaned[list(dummies.columns)], groups=data["contractor"])
-    fitted = _fit(model)
-    return None if fitted is None else (*fitted, lambda code: code)
+def mixed_effects(
+    frame: pd.DataFrame, *, control: str, design: Design | None = None, metrics: list[str] | None = None
+) -> list[MixedEffect]:
+    """Each arm's effect against `control`, per metric, with a 95% interval and p-value (see the module docstring)."""
+    effects: list[MixedEffect] = []
+    if frame.empty or frame["arm"].nunique() < 2 or control not in set(frame["arm"]):
+        return effects
+    design = design or infer_design(frame)
+    arms = sorted(frame["arm"].unique(), key=lambda a: (a != control, a))
+    arm_all = frame["arm"].map({arm: k for k, arm in enumerate(arms)}).to_numpy()
+    contractor_all = pd.factorize(frame["contractor"])[0]
+    item_all = pd.factorize(frame["item"])[0]
+    for metric in metrics or list(METRICS):
+        numerator, denominator, _ = METRICS[metric]
+        num = frame[numerator].astype(float).to_numpy()
+        den = np.ones(len(frame)) if denominator is None else frame[denominator].astype(float).to_numpy()
+        keep = np.isfinite(num) & np.isfinite(den) & (den > 0)
+        present = np.unique(arm_all[keep])
+        if len(present) < 2 or present[0] != 0:
+            continue
+        recode = np.full(len(arms), -1)
+        recode[present] = np.arange(len(present))
+        absorb = design == "within" and metric in DESIGN_DENOMINATOR
+        result = fit(num[keep] / den[keep], den[keep], recode[arm_all[keep]], contractor_all[keep], item_all[keep],
+                     design=design, absorb_items=absorb)  # fmt: skip
+        for j, code in enumerate(present[1:]):
+            value, df = float(result.coefficients[j]), float(result.df[j])
+            se = float(np.sqrt(result.covariance[j, j]))
+            t = float(stats.t.ppf(0.975, df)) if df >= 1 else float("nan")
+            low, high = value - t * se, value + t * se
+            if metric in RATES:
+                low, high = max(low, -1.0), min(high, 1.0)
+            p_value = float(2 * stats.t.sf(abs(value / se), df)) if se > 0 and df >= 1 else float("nan")
+            effect = MixedEffect(
+                metric, str(arms[code]), value, low, high, p_value, result.ok, METHOD, se, df, design, result.variance
+            )
+            effects.append(effect)
+    return effects

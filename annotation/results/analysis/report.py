@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from annotation.results.analysis.frame import study_frames
+from annotation.results.analysis.metrics import METHOD as BOOTSTRAP_METHOD
 from annotation.results.analysis.metrics import METRICS, Difference, Estimate, agreement, analyse
 from annotation.results.analysis.mixed import MixedEffect, mixed_effects
 from annotation.results.analysis.tallies import LabelAgreement, label_agreement, pending_by_arm, skips_by_arm
@@ -19,11 +20,14 @@ from annotation.results.exporting.writers import spreadsheet_safe
 from annotation.studies.models import ArmKind, Study
 
 METHOD = (
-    "Ratio-of-sums estimates over submitted reviews. 95% intervals: two-way clustered bootstrap (1,000 draws "
-    "each resampling contractors, items and reviews; V = V_contractor + V_item - V_review, normal interval); "
-    "arm differences use the same draws. "
-    "Arm effects are also estimated by linear mixed models (statsmodels). Reports are judged by confirmed "
-    "adjudications, or else by the automatic match to planted flaws (counted as 'auto-judged')."
+    f"{BOOTSTRAP_METHOD} Where V_c + V_i - V_r is not positive, the larger of V_c and V_i is used and the "
+    "figure is marked 'fallback'. Arm effects are also estimated by weighted least squares of the per-review "
+    "outcome on the arm (item fixed effects within-subject) with two-way cluster-robust errors by contractor "
+    "and item and the same t degrees of freedom: the same quantity, a second opinion on the interval. Both "
+    "assume contractors and items are independent draws from their populations; neither assumes the effect is "
+    "the same for every contractor. Reports are judged by confirmed adjudications, or else by the automatic "
+    "match to planted flaws (counted as 'auto-judged'); reports that point nowhere await adjudication and count "
+    "in no rate."
 )
 
 
@@ -60,9 +64,10 @@ def study_results(study: Study, *, draws: int = 1000, progress: Callable[[int, s
     frame, caught = study_frames(study)
     step(25, "bootstrap intervals")
     control = study.arms.filter(kind=ArmKind.UNASSISTED).values_list("name", flat=True).first()
-    estimates, differences = analyse(frame, control=control, draws=draws, seed=study.seed)
+    design = study.design if study.design in ("within", "between") else None
+    estimates, differences = analyse(frame, control=control, draws=draws, seed=study.seed, design=design)  # type: ignore[arg-type]
     step(55, "regression estimates")
-    mixed = mixed_effects(frame, control=control) if control and not frame.empty else []
+    mixed = mixed_effects(frame, control=control, design=design) if control and not frame.empty else []  # type: ignore[arg-type]
     results = Results(study, frame, control, estimates, differences, mixed)
     results.pending = pending_by_arm(frame)
     results.skips = skips_by_arm(study)

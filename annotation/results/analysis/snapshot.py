@@ -12,7 +12,6 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Any
 
 from django.db.models import Count, Max
@@ -99,7 +98,6 @@ def payload(results: Results) -> dict[str, Any]:
         "charts": charts,
         "time_chart": str(histogram("Active time per task", times)),
         "mixed_method": results.mixed[0].method if results.mixed else "",
-        "estimates_for_csv": [asdict(e) for e in results.estimates],
     }
 
 
