@@ -13,6 +13,7 @@ def setup(database: str = "redline_bench") -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-used-for-anything-real")
     os.environ.setdefault("REDLINE_HTTPS", "0")
+    os.environ.setdefault("REDLINE_STATIC_MANIFEST", "0")  # pages render without collectstatic
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/redline")
     if not base.startswith("postgres"):
         raise SystemExit("benchmarks need Postgres: set DATABASE_URL=postgres://…")
