@@ -6,7 +6,7 @@ import csv
 import io
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -67,6 +67,7 @@ def study_results(study: Study, *, draws: int = 1000, progress: Callable[[int, s
     design = study.design if study.design in ("within", "between") else None
     estimates, differences = analyse(frame, control=control, draws=draws, seed=study.seed, design=design)  # type: ignore[arg-type]
     step(55, "regression estimates")
+    estimates = [_within_range(e) for e in estimates]
     mixed = mixed_effects(frame, control=control, design=design) if control and not frame.empty else []  # type: ignore[arg-type]
     results = Results(study, frame, control, estimates, differences, mixed)
     results.pending = pending_by_arm(frame)
@@ -84,6 +85,19 @@ def study_results(study: Study, *, draws: int = 1000, progress: Callable[[int, s
                 caught[caught["arm"] == arm], value="caught", unit="unit", level="nominal"
             )
     return results
+
+
+# What a per-review mean can be: its interval is cut to the range (a small study's t interval can
+# reach below zero flaws per item).
+RANGES = {"flaws_per_item": (0.0, math.inf), "valid_per_item": (0.0, math.inf), "active_s": (0.0, math.inf),
+          "rating": (1.0, 7.0)}  # fmt: skip
+
+
+def _within_range(estimate: Estimate) -> Estimate:
+    if estimate.metric not in RANGES:
+        return estimate
+    low, high = RANGES[estimate.metric]
+    return replace(estimate, low=min(max(estimate.low, low), high), high=max(min(estimate.high, high), low))
 
 
 def results_csv(data: dict[str, Any]) -> str:
@@ -127,7 +141,7 @@ def results_dict(results: Results) -> dict[str, Any]:
             "contractors": results.contractors,
             "items": results.items,
             "auto_judged_reports": results.auto_judged,
-            "reports_awaiting_adjudication": results.pending,
+            "reports_awaiting_adjudication": {arm: n for arm, n in results.pending.items() if n},
             "skipped_tasks": results.skips,
             "helpfulness_vs_imported_labels": asdict(results.label_agreement) if results.label_agreement else None,
             "estimates": [asdict(e) for e in results.estimates],
