@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework import exceptions
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.request import Request
 
 
@@ -19,6 +19,9 @@ def _key(request: Request) -> str:
 
 class GuardedTokenAuthentication(TokenAuthentication):
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        presented = get_authorization_header(request).split()
+        if not presented or presented[0].lower() != self.keyword.lower().encode():
+            return None  # no token: sessions and anonymous callers are not this guard's business
         window = settings.REDLINE_TOKEN_FAILURE_WINDOW_S
         if cache.get(_key(request), 0) >= settings.REDLINE_TOKEN_FAILURE_LIMIT:
             raise exceptions.Throttled(wait=window, detail="Too many wrong API tokens from this address.")

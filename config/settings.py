@@ -249,6 +249,7 @@ SPECTACULAR_SETTINGS = {
         "AssignmentStatusEnum": "annotation.studies.models.AssignmentStatus",
         "ReviewStatusEnum": "annotation.labeling.models.ReviewStatus",
         "RunStatusEnum": "assist.models.RunStatus",
+        "JobStatusEnum": "annotation.results.models.ExportStatus",  # export and import jobs share it
     },
 }
 

@@ -74,3 +74,11 @@ def admin_client_(admin_user: User) -> Client:
 def fast_password_hashing(settings: Any) -> None:
     """Personas are created in every test; a slow hasher would dominate the suite's run time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    """Rate limits and token-failure counts live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -44,3 +44,12 @@ def test_guessing_tokens_is_throttled() -> None:
     answers = [client.get("/api/studies/", HTTP_AUTHORIZATION=f"Token guess{n:036d}").status_code for n in range(40)]
     assert set(answers[:5]) <= {401, 403}
     assert answers[-1] == 429
+
+
+def test_a_blocked_address_still_reaches_pages_and_session_api(researcher: User) -> None:
+    client = Client()
+    for n in range(25):
+        client.get("/api/studies/", HTTP_AUTHORIZATION=f"Token guess{n:036d}")
+    assert client.get("/api/studies/", HTTP_AUTHORIZATION="Token another").status_code == 429
+    client.force_login(researcher)
+    assert client.get("/api/studies/").status_code == 200  # no token presented: the guard stays out of it
