@@ -21,8 +21,9 @@ group, as in a two-sample comparison). Where V is not positive, the one-way cova
 larger trace is used and `variance` says "fallback". The 95% interval and the p-value use t with
 the degrees of freedom of metrics.two_way_df (the larger of min(G - A, I - 1) and Satterthwaite's
 approximation; A = 1 within-subject, the number of arms between-subject). Differences of rates
-are truncated to [-1, 1]. With item effects absorbed and the correction factors as stated, the
-covariance equals statsmodels' WLS(...).fit(cov_type="cluster", groups=[contractor, item]).
+are truncated to [-1, 1]. Within-subject, the covariance equals statsmodels'
+WLS(...).fit(cov_type="cluster", cov_kwds={"groups": [contractor, item]}) on the demeaned data, up to
+statsmodels' extra (N-1)/(N-K) factor (checked in the prototype).
 
 Assumptions: contractors and items are independent draws from their populations, reviews by
 different contractors of different items independent, and enough contractors for the t
@@ -169,6 +170,16 @@ def mixed_effects(
         present = np.unique(arm_all[keep])
         if len(present) < 2 or present[0] != 0:
             continue
+        if design == "between":  # an arm with fewer than two contractors has no contractor variance: no interval
+            few = [k for k in present if len(np.unique(contractor_all[keep & (arm_all == k)])) < 2]
+            for k in few if 0 not in few else present[1:]:
+                nan = float("nan")
+                effects.append(MixedEffect(metric, str(arms[k]), nan, nan, nan, nan, False, METHOD, design=design,
+                                           variance="degenerate"))  # fmt: skip
+            present = np.array([k for k in present if k not in few]) if 0 not in few else present[:1]
+            keep &= np.isin(arm_all, present)
+            if len(present) < 2:
+                continue
         recode = np.full(len(arms), -1)
         recode[present] = np.arange(len(present))
         absorb = design == "within" and metric in DESIGN_DENOMINATOR
