@@ -113,12 +113,18 @@ def assignments_for(user: User) -> QuerySet[Assignment]:
     return Assignment.objects.filter(contractor=user)
 
 
-def get_assignment_for_contractor(request: HttpRequest, pk: int) -> Assignment:
-    """Only the contractor it is assigned to may open a task; for everyone else it does not exist."""
+def get_assignment_for_contractor(
+    request: HttpRequest, pk: int, kinds: tuple[str, ...] | None = ("review",)
+) -> Assignment:
+    """Only the contractor it is assigned to may open a task; for everyone else it does not exist.
+    `kinds`: the task kinds the caller handles (None: any); a task of another kind is not found."""
     user = request_user(request)
     if not user.is_contractor:
         raise PermissionDenied
-    return get_object_or_404(claimed_assignments_for(user).select_related("study", "item", "arm"), pk=pk)
+    tasks = claimed_assignments_for(user).select_related("study", "item", "arm")
+    if kinds is not None:
+        tasks = tasks.filter(study__task_kind__in=kinds)
+    return get_object_or_404(tasks, pk=pk)
 
 
 def claimed_assignments_for(user: User) -> QuerySet[Assignment]:

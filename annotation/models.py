@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from annotation.comparing.models import (
+    Candidate,
+    CandidateSource,
+    Comparison,
+    ComparisonSetup,
+    ComparisonStatus,
+    CritiqueRating,
+    Inclusion,
+)
 from annotation.datasets.models import Dataset, ImportJob, ImportStatus, Item, PlantedFlaw, content_hash
 from annotation.labeling.models import (
     CommentAction,
@@ -23,7 +32,9 @@ from annotation.studies.models import (
     Study,
     StudyItem,
     StudyStatus,
+    TaskKind,
 )
+from annotation.tampering.models import Tamper, TamperFlaw, TamperReview, TamperSetup, TamperStatus
 from annotation.users import Role, User
 
 __all__ = [
@@ -34,8 +45,14 @@ __all__ = [
     "ArmKind",
     "Assignment",
     "AssignmentStatus",
+    "Candidate",
+    "CandidateSource",
     "CommentAction",
     "CommentJudgement",
+    "Comparison",
+    "ComparisonSetup",
+    "ComparisonStatus",
+    "CritiqueRating",
     "Dataset",
     "Design",
     "Enrollment",
@@ -44,6 +61,7 @@ __all__ = [
     "FlawReport",
     "ImportJob",
     "ImportStatus",
+    "Inclusion",
     "Item",
     "PlantedFlaw",
     "Review",
@@ -54,6 +72,12 @@ __all__ = [
     "Study",
     "StudyItem",
     "StudyStatus",
+    "Tamper",
+    "TamperFlaw",
+    "TamperReview",
+    "TamperSetup",
+    "TamperStatus",
+    "TaskKind",
     "User",
     "Verdict",
     "content_hash",

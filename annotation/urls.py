@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from django.urls import path
 
+from annotation.comparing import views as compare_views
 from annotation.datasets import views as dataset_views
 from annotation.labeling import views as task_views
 from annotation.results import export_views
 from annotation.results import views as results_views
 from annotation.studies import views as study_views
+from annotation.tampering import views as tamper_views
 from annotation.web import home
 
 urlpatterns = [
@@ -31,6 +33,14 @@ urlpatterns = [
     path("tasks/<int:pk>/submit/", task_views.submit, name="task-submit"),
     path("tasks/<int:pk>/skip/", task_views.skip, name="task-skip"),
     path("tasks/<int:pk>/time/", task_views.active_time, name="task-time"),
+    path("tasks/<int:pk>/compare/answer/", compare_views.answer, name="task-compare-answer"),
+    path("tasks/<int:pk>/compare/submit/", compare_views.submit, name="task-compare-submit"),
+    path("tasks/<int:pk>/tamper/text/", tamper_views.save_text, name="task-tamper-text"),
+    path("tasks/<int:pk>/tamper/flaws/", tamper_views.add_flaw, name="task-tamper-flaw-add"),
+    path("tasks/<int:pk>/tamper/flaws/<int:flaw_pk>/delete/", tamper_views.delete_flaw, name="task-tamper-flaw-delete"),
+    path("tasks/<int:pk>/tamper/tests/", tamper_views.run_tests, name="task-tamper-tests"),
+    path("tasks/<int:pk>/tamper/panel/", tamper_views.panel, name="task-tamper-panel"),
+    path("tasks/<int:pk>/tamper/submit/", tamper_views.submit, name="task-tamper-submit"),
     path("studies/", study_views.study_list, name="study-list"),
     path("studies/new/", study_views.study_create, name="study-new"),
     path("studies/<int:pk>/", study_views.study_detail, name="study-detail"),
@@ -43,6 +53,8 @@ urlpatterns = [
     path("studies/<int:pk>/drop-failed/", study_views.study_drop_failed, name="study-drop-failed"),
     path("studies/<int:pk>/release/", study_views.study_release, name="study-release"),
     path("studies/<int:pk>/reviews/", study_views.study_reviews, name="study-reviews"),
+    path("studies/<int:pk>/tampers/", tamper_views.study_tampers, name="study-tampers"),
+    path("studies/<int:pk>/tampers/<int:tamper_pk>/", tamper_views.review_tamper, name="study-tamper-review"),
     path("reviews/<int:pk>/", study_views.review_detail, name="review-detail"),
     path("studies/<int:pk>/results/", results_views.study_results_page, name="study-results"),
     path("studies/<int:pk>/results.csv", results_views.study_results_csv, name="study-results-csv"),

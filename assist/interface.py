@@ -15,7 +15,16 @@ from annotation.datasets.models import Item
 from annotation.users import User
 from assist.demo import CPU_CRITIC, EXECUTION_CRITIC, start_demo_runs
 from assist.imported import CriticNotImported, ImportedCritiques
-from assist.models import CriticConfig, Critique, CritiqueComment, CritiqueRunItem, RunItemStatus, RunStatus
+from assist.models import (
+    Backend,
+    CriticConfig,
+    Critique,
+    CritiqueComment,
+    CritiqueRun,
+    CritiqueRunItem,
+    RunItemStatus,
+    RunStatus,
+)
 from assist.runs import RunRefused, do_create_run
 
 __all__ = [
@@ -30,10 +39,15 @@ __all__ = [
     "critic_choices",
     "critique_label_counts",
     "critique_rows_for_items",
+    "critique_spans_of_run",
+    "critique_texts",
     "critiques_prefetch",
     "failed_critique_reasons",
+    "generating_critic_ids",
     "items_in_active_runs",
     "items_missing_chosen_critique",
+    "refined_texts",
+    "run_status",
     "start_demo_runs",
     "start_run_for_items",
 ]
@@ -75,9 +89,30 @@ def failed_critique_reasons(critic_id: int, item_ids: list[int]) -> dict[int, st
     return {item_id: error or "failed" for item_id, (status, error) in latest.items() if status == RunItemStatus.FAILED}
 
 
-def start_run_for_items(critic_id: int, item_ids: list[int], user: User | None) -> int:
-    run = do_create_run(CriticConfig.objects.get(pk=critic_id), Item.objects.filter(pk__in=item_ids), user)
-    return run.pk
+def start_run_for_items(critic_id: int, item_ids: list[int], user: User | None, *, samples: int | None = None) -> int:
+    """Start a run; `samples` asks for that many critiques per item whatever the critic's strategy."""
+    critic = CriticConfig.objects.get(pk=critic_id)
+    return do_create_run(critic, Item.objects.filter(pk__in=item_ids), user, samples=samples).pk
+
+
+def run_status(run_id: int) -> str:
+    return str(CritiqueRun.objects.values_list("status", flat=True).get(pk=run_id))
+
+
+type SpanTuple = tuple[int | None, int | None, int | None, int | None]
+
+
+def critique_spans_of_run(run_id: int, item_id: int) -> list[list[SpanTuple]]:
+    """Per critique sample a run wrote for the item: its grounded comments' (start, end, line_start, line_end)."""
+    spans: dict[int, list[SpanTuple]] = {}
+    for critique_id in Critique.objects.filter(run_id=run_id, item_id=item_id, error="").values_list("pk", flat=True):
+        spans[critique_id] = []
+    rows = CritiqueComment.objects.filter(critique_id__in=list(spans), grounded=True).values_list(
+        "critique_id", "start", "end", "line_start", "line_end"
+    )
+    for critique_id, *span in rows:
+        spans[critique_id].append((span[0], span[1], span[2], span[3]))
+    return [spans[key] for key in sorted(spans)]
 
 
 def chosen_critique(critic_id: int, item_id: int) -> Critique | None:
@@ -145,3 +180,49 @@ def critique_rows_for_items(items: QuerySet[Item]) -> Iterator[tuple[Any, ...]]:
         )
         .iterator(chunk_size=2000)
     )
+
+
+def critique_texts(critic_ids: Iterable[int], item_ids: Iterable[int]) -> dict[tuple[int, int], tuple[int, str]]:
+    """(critic, item) -> (critique id, text) of the critique a comparison shows: the chosen one, or
+    where a critic chose none (imports such as a release's human critiques, one point per sample)
+    every usable sample's points in order, under the first sample's id."""
+    found: dict[tuple[int, int], tuple[int, str]] = {}
+    parts: dict[tuple[int, int], list[str]] = {}
+    rows = (
+        Critique.objects.filter(critic_id__in=list(critic_ids), item_id__in=list(item_ids), error="")
+        .exclude(text="")
+        .order_by("critic_id", "item_id", "-chosen", "sample_index")
+        .values_list("critic_id", "item_id", "id", "text", "chosen")
+    )
+    for critic_id, item_id, critique_id, text, chosen in rows:
+        key = (critic_id, item_id)
+        if key in found and found[key][0] < 0:
+            continue  # a chosen critique was found first: it is the one
+        if chosen:
+            found[key] = (-critique_id, text.strip())
+            continue
+        parts.setdefault(key, []).append(text.strip())
+        found.setdefault(key, (critique_id, ""))
+    return {
+        key: (abs(critique_id), text if critique_id < 0 else _points(parts[key]))
+        for key, (critique_id, text) in found.items()
+    }
+
+
+def _points(texts: list[str]) -> str:
+    return texts[0] if len(texts) == 1 else "\n".join(f"- {text}" for text in texts)
+
+
+def generating_critic_ids(critic_ids: Iterable[int]) -> list[int]:
+    """The critics of `critic_ids` that generate critiques (not imported ones)."""
+    return list(
+        CriticConfig.objects.filter(pk__in=list(critic_ids))
+        .exclude(backend=Backend.IMPORTED)
+        .values_list("pk", flat=True)
+    )
+
+
+def refined_texts(critic_id: int, item_ids: list[int]) -> dict[int, str]:
+    from assist.refining import refined_texts as texts
+
+    return texts(critic_id, item_ids)

@@ -150,6 +150,9 @@ class CritiqueRun(models.Model):
     done = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     cancel_requested = models.BooleanField(default=False)
+    samples = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Critiques per item, whatever the critic's strategy (a tamper's check)."
+    )
     worker = models.CharField(max_length=200, blank=True, help_text="The worker that holds the run.")
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
@@ -203,3 +206,32 @@ class CritiqueRunItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}/{self.item_id}: {self.status}"
+
+
+class RefinementStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Refinement(models.Model):
+    """A critic's rewrite of an item's response that fixes what its own chosen critique says."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="refinements")
+    critic = models.ForeignKey(CriticConfig, on_delete=models.CASCADE, related_name="refinements")
+    critique = models.ForeignKey(Critique, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    prompt_version = models.CharField(max_length=32, default="r1")
+    status = models.CharField(max_length=16, choices=RefinementStatus.choices, default=RefinementStatus.PENDING)
+    text = models.TextField(blank=True)
+    raw_output = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("item_id", "critic_id", "-id")
+        indexes = [models.Index(fields=("critic", "item"), name="refinement_critic_item")]
+
+    def __str__(self) -> str:
+        return f"{self.critic} refines item {self.item_id} ({self.status})"

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
 from assist.critic_settings import AUTO, CriticSettings
-from assist.models import Backend, CriticConfig, CritiqueRun, CritiqueRunItem, RunItemStatus, RunStatus
+from assist.models import Backend, CriticConfig, CritiqueRun, CritiqueRunItem, RunItemStatus, RunStatus, Strategy
 from assist.progress import claim_run, refresh_counters
 from assist.writer import Outcome, ResultWriter
 from models_service.client import CriticClient, ServerDialect
@@ -84,9 +85,13 @@ def _input(row: dict[str, Any]) -> ItemInput:
     )
 
 
-async def _drive_openai(critic: CriticConfig, rows: list[dict[str, Any]], writer: ResultWriter) -> None:
+async def _drive_openai(
+    critic: CriticConfig, rows: list[dict[str, Any]], writer: ResultWriter, samples: int | None = None
+) -> None:
     chosen = CriticSettings.parse(critic.sampling)
     settings_ = generation_settings(critic, chosen)
+    if samples:
+        settings_ = replace(settings_, strategy=Strategy.BEST_OF_N, n=samples)
     semaphore = asyncio.Semaphore(max_in_flight(chosen))
     attempts = settings.REDLINE_RUN_ATTEMPTS
     rewarder: Rewarder | None = None
@@ -188,7 +193,7 @@ def _work(run_id: int) -> None:
         if run.critic.backend == Backend.EXECUTION:
             _drive_execution(rows, writer)
         else:
-            asyncio.run(_drive_openai(run.critic, rows, writer))
+            asyncio.run(_drive_openai(run.critic, rows, writer, run.samples))
     finally:
         writer.close()
 

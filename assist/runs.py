@@ -39,10 +39,12 @@ def check_can_run(critic: CriticConfig, items: QuerySet[Item]) -> None:
         raise RunRefused("Set the critic's base URL.")
 
 
-def do_create_run(critic: CriticConfig, items: QuerySet[Item], user: User | None) -> CritiqueRun:
+def do_create_run(
+    critic: CriticConfig, items: QuerySet[Item], user: User | None, *, samples: int | None = None
+) -> CritiqueRun:
     check_can_run(critic, items)
     with transaction.atomic():
-        run = CritiqueRun.objects.create(critic=critic, created_by=user)
+        run = CritiqueRun.objects.create(critic=critic, created_by=user, samples=samples)
         item_ids = list(items.order_by("id").values_list("id", flat=True))
         now = timezone.now()
         insert_rows(

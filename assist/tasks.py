@@ -41,3 +41,13 @@ def requeue_stale_runs() -> list[int]:
     for run_id in stale + queued:
         run_critiques.delay(run_id)
     return stale
+
+
+@shared_task(
+    acks_late=True, reject_on_worker_lost=True, autoretry_for=(OperationalError, InterfaceError), max_retries=3
+)
+def run_refinements(ids: list[int]) -> int:
+    """Rewrite responses for the pending refinements of `ids` (done ones are left as they are)."""
+    from assist.refining import execute_refinements
+
+    return execute_refinements(ids)

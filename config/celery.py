@@ -10,5 +10,5 @@ app = Celery("redline")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()  # assist.tasks: critique runs
 app.autodiscover_tasks(
-    ["annotation.results", "annotation.datasets"], related_name="celery_jobs"
+    ["annotation.results", "annotation.datasets", "annotation.tampering"], related_name="celery_jobs"
 )  # exports, analyses, imports

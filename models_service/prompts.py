@@ -80,7 +80,7 @@ _SYSTEM = {
 }
 
 
-def _task(item: ItemInput) -> str:
+def task_text(item: ItemInput) -> str:
     if item.kind == "code":
         return (
             f"Problem statement:\n{item.context}\n\nCode under review ({item.language or 'python'}):\n"
@@ -124,7 +124,7 @@ def _system(kind: str, version: str) -> str:
 
 def critique_messages(item: ItemInput, version: str = "v1") -> list[dict[str, str]]:
     check_version(version)
-    user = _task(item) + '\n\nReply with JSON: {"comments": [{"quote", "comment", "severity", "category"}]}.'
+    user = task_text(item) + '\n\nReply with JSON: {"comments": [{"quote", "comment", "severity", "category"}]}.'
     return [{"role": "system", "content": _system(item.kind, version)}, {"role": "user", "content": user}]
 
 
@@ -134,7 +134,7 @@ def discriminator_messages(item: ItemInput, version: str = "v1") -> list[dict[st
     thing = "code" if item.kind == "code" else "answer"
     return [
         {"role": "system", "content": f"You judge whether an {thing} has any flaw. Reply with one word: Yes or No."},
-        {"role": "user", "content": _task(item) + f"\n\nDoes this {thing} have a flaw? Answer Yes or No."},
+        {"role": "user", "content": task_text(item) + f"\n\nDoes this {thing} have a flaw? Answer Yes or No."},
     ]
 
 
@@ -143,7 +143,7 @@ def text_critique_prompt(item: ItemInput, version: str = "v1") -> str:
     check_version(version)
     categories = ", ".join(CATEGORIES[item.kind])
     return (
-        f"{_SYSTEM[item.kind]}\n\n{_task(item)}\n\n"
+        f"{_SYSTEM[item.kind]}\n\n{task_text(item)}\n\n"
         f"Write each problem as a paragraph: a line `{HIGHLIGHT} <exact words from the response>`, then a line "
         f"`{COMMENT} <the problem> (severity: critical|major|minor; category: {categories})`.\n\nCritique:\n"
     )

@@ -94,7 +94,7 @@ def test_between_subject_contractor_draws_never_empty_an_arm() -> None:
     contractor, n = METRICS._codes(frame["contractor"])
     home = frame.groupby("contractor")["arm"].first().sort_index().to_numpy()
     strata = [np.flatnonzero(home == arm) for arm in np.unique(home)]
-    weights = METRICS._counts(np.random.default_rng(0), strata, n, 2000)[:, contractor]
+    weights = METRICS.draw_counts(np.random.default_rng(0), strata, n, 2000)[:, contractor]
     for arm in frame["arm"].unique():
         assert (weights[:, (frame["arm"] == arm).to_numpy()].sum(axis=1) > 0).all()
 

@@ -11,10 +11,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotation.access import IsContractor, api_user, assignments_for, claimed_assignments_for
+from annotation.comparing import api as comparing_api
 from annotation.labeling.queue import SkipRefused, claim_next, do_skip
 from annotation.labeling.reviewing import open_review
 from annotation.labeling.serializers import SkipSerializer, TaskDetailSerializer, TaskSerializer
-from annotation.studies.models import Assignment
+from annotation.studies.models import Assignment, TaskKind
+
+COMPARISON_KINDS = (TaskKind.COMPARE, TaskKind.PREFER)
 
 
 class TaskViewSet(viewsets.ReadOnlyModelViewSet[Assignment]):
@@ -50,6 +53,28 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet[Assignment]):
         assignment = get_object_or_404(self.get_queryset(), pk=assignment.pk)
         open_review(assignment)
         return Response(TaskDetailSerializer(assignment).data)
+
+    def _claimed(self, request: Request, pk: str, kinds: tuple[str, ...]) -> Assignment:
+        tasks = claimed_assignments_for(api_user(request)).select_related("study", "item", "arm")
+        return get_object_or_404(tasks.filter(study__task_kind__in=kinds), pk=pk)
+
+    @extend_schema(request=None, responses={200: {"type": "object"}})
+    @action(detail=True, methods=["get"], url_path="comparison", url_name="comparison")
+    def comparison(self, request: Request, pk: str) -> Response:
+        """A comparison task as its page shows it: critiques (or responses) by letter, blind to their source."""
+        return Response(comparing_api.comparison_view(self._claimed(request, pk, COMPARISON_KINDS)))
+
+    @extend_schema(request=comparing_api.AnswersSerializer, responses={200: {"type": "object"}, 400: None, 409: None})
+    @action(detail=True, methods=["post"], url_path="comparison/answers", url_name="comparison-answers")
+    def comparison_answers(self, request: Request, pk: str) -> Response:
+        """Save answers (all or none): each a critique's letter, a question and a value (1-7, or text)."""
+        return comparing_api.save_answers(self._claimed(request, pk, COMPARISON_KINDS), request.data)
+
+    @extend_schema(request=None, responses={200: {"type": "object"}, 400: None, 409: None})
+    @action(detail=True, methods=["post"], url_path="comparison/submit", url_name="comparison-submit")
+    def comparison_submit(self, request: Request, pk: str) -> Response:
+        """Submit a comparison; refused (400) while a question is unanswered."""
+        return comparing_api.submit(self._claimed(request, pk, COMPARISON_KINDS))
 
     @extend_schema(request=SkipSerializer, responses={200: TaskSerializer, 400: None, 409: None})
     @action(detail=True, methods=["post"])

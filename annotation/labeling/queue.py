@@ -8,8 +8,10 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from annotation.comparing.models import Comparison
 from annotation.labeling.models import Review, Skip, SkipReason
 from annotation.studies.models import Assignment, AssignmentStatus, Enrollment, Study, StudyStatus
+from annotation.tampering.models import Tamper
 from annotation.users import User
 
 
@@ -92,13 +94,20 @@ def do_skip(assignment: Assignment, reason: str, note: str) -> Skip:
             note=note,
             active_seconds=locked.active_seconds,
         )
-        Review.objects.filter(assignment=locked).delete()
+        _drop_drafts([locked.pk])
         _back_to_pool(locked)
     return skip
 
 
 class SkipRefused(Exception):
     pass
+
+
+def _drop_drafts(assignment_ids: list[int]) -> None:
+    """Whatever the task kind, an unfinished draft goes with its contractor."""
+    Review.objects.filter(assignment_id__in=assignment_ids).delete()
+    Comparison.objects.filter(assignment_id__in=assignment_ids).delete()
+    Tamper.objects.filter(assignment_id__in=assignment_ids).delete()
 
 
 def _back_to_pool(assignment: Assignment) -> None:
@@ -119,7 +128,7 @@ def do_release_abandoned(study: Study) -> int:
         )
         ids = list(stale.values_list("pk", flat=True))
         # The abandoned draft goes with the contractor: the next one starts clean and never sees it.
-        Review.objects.filter(assignment_id__in=ids).delete()
+        _drop_drafts(ids)
         for assignment in Assignment.objects.filter(pk__in=ids):
             _back_to_pool(assignment)
     return len(ids)

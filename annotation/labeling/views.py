@@ -15,8 +15,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from annotation.access import assignments_for, contractor_required, get_assignment_for_contractor, request_user
 from annotation.choices import CATEGORIES_BY_KIND, Category, Severity
+from annotation.comparing.views import comparison_page
 from annotation.labeling.forms import ActiveTimeForm, DraftForm, FlawForm, JudgeForm
 from annotation.labeling.models import CommentJudgement, FlawReport, Review, SkipReason
+from annotation.labeling.next import to_next_task
 from annotation.labeling.queue import SkipRefused, check_skip, claim_next, do_skip, has_next
 from annotation.labeling.reviewing import (
     ReviewLocked,
@@ -31,7 +33,8 @@ from annotation.labeling.reviewing import (
     is_editable,
     open_review,
 )
-from annotation.studies.models import ArmKind, Assignment, AssignmentStatus, Study, StudyStatus
+from annotation.studies.models import ArmKind, Assignment, AssignmentStatus, Study, StudyStatus, TaskKind
+from annotation.tampering.views import tamper_page
 from annotation.users import User
 from annotation.web.highlight import numbered_lines
 from annotation.web.http import HtmxHttpRequest
@@ -109,7 +112,11 @@ def _task_context(assignment: Assignment, review: Review) -> dict[str, Any]:
 @contractor_required
 @require_GET
 def task(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = get_assignment_for_contractor(request, pk)
+    assignment = get_assignment_for_contractor(request, pk, kinds=None)
+    if assignment.study.task_kind in (TaskKind.COMPARE, TaskKind.PREFER):
+        return comparison_page(request, assignment)
+    if assignment.study.task_kind == TaskKind.TAMPER:
+        return tamper_page(request, assignment)
     review = open_review(assignment)
     context = _task_context(assignment, review)
     item = assignment.item
@@ -262,23 +269,14 @@ def submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     except (ValueError, ReviewLocked) as exc:
         messages.error(request, f"Not submitted: {exc}")
         return redirect("task", pk=assignment.pk)
-    return _to_next_task(request, "Review submitted.")
-
-
-def _to_next_task(request: HttpRequest, done: str) -> HttpResponse:
-    following = claim_next(request_user(request))
-    if following is None:
-        messages.success(request, f"{done} That was your last task for now. Thank you!")
-        return redirect(reverse("queue") + "?submitted=1")
-    messages.success(request, f"{done} Here is your next task.")
-    return redirect("task", pk=following.pk)
+    return to_next_task(request, "Review submitted.")
 
 
 @contractor_required
 @require_POST
 def skip(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Can't judge this": the task goes back to the pool with the reason recorded."""
-    assignment = get_assignment_for_contractor(request, pk)
+    assignment = get_assignment_for_contractor(request, pk, kinds=None)
     reason, note = request.POST.get("reason", ""), request.POST.get("note", "")[:2000]
     problems = check_skip(reason)
     if problems:
@@ -289,14 +287,14 @@ def skip(request: HttpRequest, pk: int) -> HttpResponse:
     except SkipRefused as exc:
         messages.error(request, f"Not skipped: {exc}")
         return redirect("task", pk=assignment.pk)
-    return _to_next_task(request, "Task skipped; someone else will take it.")
+    return to_next_task(request, "Task skipped; someone else will take it.")
 
 
 @contractor_required
 @require_POST
 def active_time(request: HttpRequest, pk: int) -> HttpResponse:
     """The page's navigator.sendBeacon target: adds active seconds measured in the browser."""
-    assignment = get_assignment_for_contractor(request, pk)
+    assignment = get_assignment_for_contractor(request, pk, kinds=None)
     form = ActiveTimeForm(request.POST)
     if not form.is_valid():
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from annotation.access import get_study_for_researcher, request_user, researcher_required
+from annotation.comparing.pages import comparison_results_page
 from annotation.datasets.models import Item, PlantedFlaw
 from annotation.labeling.models import FlawReport
 from annotation.results.adjudicating import check_adjudication, do_adjudicate, do_set_match_threshold, proposed_match
@@ -19,6 +20,7 @@ from annotation.results.exporting.tables import TABLES, rows
 from annotation.results.exporting.writers import csv_lines, jsonl_lines
 from annotation.results.matching import Span, placeable
 from annotation.results.models import Verdict
+from annotation.studies.models import TaskKind
 from annotation.web.http import HtmxHttpRequest
 
 EXPORT_FORMAT_CHOICES = (
@@ -34,6 +36,8 @@ EXPORT_FORMAT_CHOICES = (
 def study_results_page(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The stored analysis; while the worker brings it up to date, the page polls the progress."""
     study = get_study_for_researcher(request, pk)
+    if study.task_kind in (TaskKind.COMPARE, TaskKind.PREFER):
+        return comparison_results_page(request, study)
     current = current_analysis(study)
     body = current.snapshot.payload if current.snapshot is not None else {}
     context = {

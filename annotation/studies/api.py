@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotation.access import IsResearcher, api_user, studies_for
+from annotation.comparing.pages import current_results
 from annotation.results.adjudicating import check_adjudication, do_adjudicate, do_set_match_threshold
 from annotation.results.api import ExportJobSerializer, start_export
 from annotation.results.current import current_analysis
@@ -32,7 +33,7 @@ from annotation.studies.lifecycle import (
     do_generate_missing_critiques,
     do_launch,
 )
-from annotation.studies.models import Study
+from annotation.studies.models import Study, TaskKind
 from annotation.studies.serializers import (
     EnrolSerializer,
     LaunchRefusedSerializer,
@@ -57,7 +58,7 @@ class StudyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Study]
 
     @extend_schema(request=StudyCreateSerializer, responses={201: StudySerializer})
     def create(self, request: Request, *args: object, **kwargs: object) -> Response:
-        form = StudyCreateSerializer(data=request.data)
+        form = StudyCreateSerializer(data=request.data, context={"user": api_user(request)})
         form.is_valid(raise_exception=True)
         try:
             study = do_create_study(form.spec(), api_user(request))
@@ -95,8 +96,8 @@ class StudyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Study]
             body = {
                 "detail": str(exc),
                 "problems": check_launch(study),
-                "missing_critiques": {m.arm.name: len(m.item_ids) for m in missing},
-                "failed_critiques": {m.arm.name: {str(k): v for k, v in m.failed.items()} for m in missing if m.failed},
+                "missing_critiques": {m.name: len(m.item_ids) for m in missing},
+                "failed_critiques": {m.name: {str(k): v for k, v in m.failed.items()} for m in missing if m.failed},
             }
             return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(StudySerializer(self.get_object()).data)
@@ -196,7 +197,10 @@ class StudyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Study]
         Stored until the study changes. A large study's update is computed by the worker: until it is
         done the answer is 202 with its progress (and the previous analysis, if any, marked stale).
         """
-        current = current_analysis(self.get_object())
+        study = self.get_object()
+        if study.task_kind in (TaskKind.COMPARE, TaskKind.PREFER):
+            return Response(current_results(study))
+        current = current_analysis(study)
         snapshot = current.snapshot
         if current.fresh and snapshot is not None:
             return Response(snapshot.payload["results"] | {"stale": False, "computed_at": snapshot.computed_at})

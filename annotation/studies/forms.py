@@ -4,10 +4,12 @@ from typing import Any
 
 from django import forms
 
+from annotation.access import studies_for
 from annotation.choices import Kind
 from annotation.datasets.models import Dataset
 from annotation.studies.lifecycle import StudySpec
-from annotation.studies.models import MAX_ITEMS, MAX_SECONDS, MAX_SEED, Design
+from annotation.studies.models import MAX_ITEMS, MAX_SECONDS, MAX_SEED, Design, Study, TaskKind
+from annotation.studies.task_options import TaskOptions
 from annotation.users import Role, User
 
 
@@ -16,6 +18,22 @@ def contractor_queryset() -> Any:
 
 
 class StudyForm(forms.Form):
+    field_order = (
+        "name",
+        "task_kind",
+        "datasets",
+        "kind",
+        "max_items",
+        "unassisted",
+        "critics",
+        "compare_critics",
+        "reports_from",
+        "include_gold",
+        "per_task",
+        "refine_critic",
+        "tamper_dataset",
+        "tamper_critic",
+    )
     name = forms.CharField(max_length=200)
     datasets = forms.ModelMultipleChoiceField(
         queryset=Dataset.objects.order_by("name"), widget=forms.CheckboxSelectMultiple
@@ -51,16 +69,43 @@ class StudyForm(forms.Form):
     contractors = forms.ModelMultipleChoiceField(
         queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
+    task_kind = forms.ChoiceField(choices=TaskKind.choices, initial=TaskKind.REVIEW, label="Task")
+    compare_critics = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.CheckboxSelectMultiple, label="Critics whose critiques are compared"
+    )
+    reports_from = forms.ModelChoiceField(
+        queryset=Study.objects.none(), required=False, label="Human critiques: the flaw reports of this review study"
+    )
+    include_gold = forms.BooleanField(required=False, label="Gold critiques of tampered items (the tamperer's own)")
+    per_task = forms.IntegerField(
+        min_value=2, max_value=4, initial=4, required=False, label="Critiques side by side (2-4)"
+    )
+    refine_critic = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label="Compare originals with this critic's refinements"
+    )
+    tamper_dataset = forms.CharField(max_length=200, required=False, label="Accepted tampers go to a new dataset named")
+    tamper_critic = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label="Critic that checks each tamper 3 times (optional)"
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, owner: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from assist.interface import critic_choices
 
-        self.fields["critics"].choices = critic_choices()  # type: ignore[attr-defined]
+        critics = critic_choices()
+        self.fields["critics"].choices = critics  # type: ignore[attr-defined]
+        self.fields["compare_critics"].choices = critics  # type: ignore[attr-defined]
+        self.fields["refine_critic"].choices = [("", "—"), *critics]  # type: ignore[attr-defined]
+        self.fields["tamper_critic"].choices = [("", "None"), *critics]  # type: ignore[attr-defined]
         self.fields["contractors"].queryset = contractor_queryset()  # type: ignore[attr-defined]
+        if owner is not None:
+            mine = studies_for(owner).filter(task_kind=TaskKind.REVIEW).order_by("-created_at")
+            self.fields["reports_from"].queryset = mine  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if data.get("task_kind", TaskKind.REVIEW) != TaskKind.REVIEW:
+            return data
         if not data.get("unassisted") and not data.get("critics"):
             raise forms.ValidationError("Choose at least one arm: unassisted, or a critic for an assisted arm.")
         return data
@@ -81,6 +126,16 @@ class StudyForm(forms.Form):
             instructions=data["instructions"],
             time_limit_s=data["time_limit_s"],
             abandon_after_s=data["abandon_after_s"],
+            task_kind=data["task_kind"],
+            tasks=TaskOptions(
+                compare_critic_ids=data["compare_critics"],
+                reports_from=data["reports_from"],
+                include_gold=data["include_gold"],
+                per_task=data["per_task"] or 4,
+                refine_critic_id=data["refine_critic"],
+                tamper_dataset=data["tamper_dataset"],
+                tamper_critic_id=data["tamper_critic"],
+            ),
         )
 
 

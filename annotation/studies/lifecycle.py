@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from annotation.comparing.candidates import check_candidates, do_create_candidates, setup_of
 from annotation.datasets.models import Dataset, Item
 from annotation.studies.assignment import PlanError, plan
 from annotation.studies.models import (
@@ -24,12 +25,15 @@ from annotation.studies.models import (
     Study,
     StudyItem,
     StudyStatus,
+    TaskKind,
 )
+from annotation.studies.task_options import TaskOptions, check_task_options, do_create_task_setup
 from annotation.users import User
 from assist.interface import (
     RunRefused,
     critic_choices,
     failed_critique_reasons,
+    generating_critic_ids,
     items_in_active_runs,
     items_missing_chosen_critique,
     start_run_for_items,
@@ -42,13 +46,15 @@ class StudyRefused(Exception):
 
 @dataclass(frozen=True)
 class MissingCritiques:
-    arm: Arm
+    name: str  # the arm, or "Compared" for a comparison study's critic
+    critic_id: int
+    critic_name: str
     item_ids: list[int]
     failed: dict[int, str] = field(default_factory=dict)  # item -> why its latest critique failed
     running: set[int] = field(default_factory=set)  # items a run is still working on
 
     def __str__(self) -> str:
-        text = f"Arm {self.arm.name}: {len(self.item_ids)} items have no chosen critique from {self.arm.critic}"
+        text = f"{self.name}: {len(self.item_ids)} items have no chosen critique from {self.critic_name}"
         if self.running:
             text += f" ({len(self.running)} being generated now)"
         if self.failed:
@@ -62,16 +68,29 @@ def study_item_ids(study: Study) -> list[int]:
     return list(StudyItem.objects.filter(study=study).order_by("item_id").values_list("item_id", flat=True))
 
 
+def _critics_needed(study: Study) -> list[tuple[str, int, str]]:
+    """(where, critic, name) of every critic whose chosen critiques the study shows."""
+    if study.task_kind == TaskKind.REVIEW:
+        arms = study.arms.filter(kind=ArmKind.ASSISTED).select_related("critic")
+        return [(f"Arm {arm.name}", arm.critic_id, str(arm.critic)) for arm in arms if arm.critic_id is not None]
+    if study.task_kind == TaskKind.COMPARE:
+        chosen = critic_choices(setup_of(study).critics.values_list("pk", flat=True))
+        generating = set(generating_critic_ids(pk for pk, _ in chosen))
+        return [("Compared", pk, name) for pk, name in chosen if pk in generating]
+    if study.task_kind == TaskKind.PREFER and (critic := setup_of(study).refine_critic) is not None:
+        return [("Refined", critic.pk, critic.name)]
+    return []
+
+
 def check_missing_critiques(study: Study) -> list[MissingCritiques]:
     item_ids = study_item_ids(study)
     missing = []
-    for arm in study.arms.filter(kind=ArmKind.ASSISTED).select_related("critic"):
-        assert arm.critic_id is not None
-        lacking = items_missing_chosen_critique(arm.critic_id, item_ids)
+    for name, critic_id, critic_name in _critics_needed(study):
+        lacking = items_missing_chosen_critique(critic_id, item_ids)
         if lacking:
-            failed = failed_critique_reasons(arm.critic_id, lacking)
-            running = items_in_active_runs(arm.critic_id, lacking)
-            missing.append(MissingCritiques(arm, lacking, failed, running))
+            failed = failed_critique_reasons(critic_id, lacking)
+            running = items_in_active_runs(critic_id, lacking)
+            missing.append(MissingCritiques(name, critic_id, critic_name, lacking, failed, running))
     return missing
 
 
@@ -86,12 +105,11 @@ def do_generate_missing_critiques(study: Study, user: User) -> tuple[list[int], 
     with transaction.atomic():
         study = Study.objects.select_for_update().get(pk=study.pk)  # two clicks at once queue one run
         for missing in check_missing_critiques(study):
-            assert missing.arm.critic_id is not None
             wanted = [item_id for item_id in missing.item_ids if item_id not in missing.running]
             if not wanted:
                 continue
             try:
-                runs.append(start_run_for_items(missing.arm.critic_id, wanted, user))
+                runs.append(start_run_for_items(missing.critic_id, wanted, user))
             except RunRefused as exc:
                 refused.append(str(exc))
     return runs, refused
@@ -111,7 +129,7 @@ def do_drop_failed_items(study: Study, user: User) -> list[dict[str, object]]:
         for missing in check_missing_critiques(study):
             for item_id, reason in missing.failed.items():
                 if item_id not in missing.running:
-                    dropped.setdefault(item_id, {"item": item_id, "arm": missing.arm.name, "reason": reason})
+                    dropped.setdefault(item_id, {"item": item_id, "arm": missing.name, "reason": reason})
         if not dropped:
             raise StudyRefused("No item of this study has a failed critique.")
         now = timezone.now().isoformat()
@@ -150,6 +168,8 @@ def check_launch(study: Study) -> list[str]:
         if not contractors:
             problems.append("Enrol contractors.")
     problems.extend(str(missing) for missing in check_missing_critiques(study))
+    if item_ids and study.task_kind in (TaskKind.COMPARE, TaskKind.PREFER):
+        problems.extend(check_candidates(study))
     return problems
 
 
@@ -177,6 +197,8 @@ def do_launch(study: Study) -> int:
             ],
             batch_size=5000,
         )
+        if study.task_kind in (TaskKind.COMPARE, TaskKind.PREFER):
+            do_create_candidates(study)
         study.status = StudyStatus.RUNNING
         study.launched_at = timezone.now()
         study.save(update_fields=("status", "launched_at"))
@@ -199,7 +221,8 @@ class StudySpec:
     instructions: str = ""
     time_limit_s: int | None = None
     abandon_after_s: int = 3600
-    extra: dict[str, object] = field(default_factory=dict)
+    task_kind: str = TaskKind.REVIEW
+    tasks: TaskOptions = field(default_factory=TaskOptions)
 
 
 def select_item_ids(spec: StudySpec) -> list[int]:
@@ -218,8 +241,8 @@ def select_item_ids(spec: StudySpec) -> list[int]:
 
 
 def check_create(spec: StudySpec) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if not spec.unassisted and not spec.critic_ids:
+    errors: dict[str, str] = check_task_options(spec.task_kind, spec.tasks)
+    if spec.task_kind == TaskKind.REVIEW and not spec.unassisted and not spec.critic_ids:
         errors["arms"] = "A study needs at least one arm: unassisted, or assisted with a critic."
     if not select_item_ids(spec):
         errors["datasets"] = "The chosen datasets (and kind) have no items."
@@ -242,8 +265,14 @@ def do_create_study(spec: StudySpec, owner: User) -> Study:
             seed=spec.seed,
             time_limit_s=spec.time_limit_s,
             abandon_after_s=spec.abandon_after_s,
+            task_kind=spec.task_kind,
         )
         StudyItem.objects.bulk_create([StudyItem(study=study, item_id=pk) for pk in select_item_ids(spec)])
+        if spec.task_kind != TaskKind.REVIEW:
+            Arm.objects.create(study=study, name=TaskKind(spec.task_kind).name.title(), kind=ArmKind.UNASSISTED)
+            do_create_task_setup(study, spec.tasks)
+            do_enrol(study, spec.contractors)
+            return study
         arms = [Arm(study=study, name="Unassisted", kind=ArmKind.UNASSISTED, position=0)] if spec.unassisted else []
         for position, (critic_id, name) in enumerate(critic_choices(spec.critic_ids), 1):
             arms.append(

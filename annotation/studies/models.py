@@ -24,8 +24,16 @@ class Design(models.TextChoices):
     WITHIN = "within", "Within-subject (each contractor in every arm)"
 
 
+class TaskKind(models.TextChoices):
+    REVIEW = "review", "Review: find the flaws in a response"
+    COMPARE = "compare", "Compare critiques of a response (CriticGPT)"
+    PREFER = "prefer", "Compare two responses (e.g. original vs refined)"
+    TAMPER = "tamper", "Tamper: plant a subtle flaw in a correct response"
+
+
 class Study(models.Model):
     name = models.CharField(max_length=200)
+    task_kind = models.CharField(max_length=16, choices=TaskKind.choices, default=TaskKind.REVIEW)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="studies")
     instructions = models.TextField(blank=True, help_text="Markdown, shown to contractors (sanitised).")
     design = models.CharField(max_length=16, choices=Design.choices, default=Design.BETWEEN)

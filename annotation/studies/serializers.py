@@ -4,10 +4,12 @@ from typing import Any
 
 from rest_framework import serializers
 
+from annotation.access import studies_for
 from annotation.choices import Kind
 from annotation.datasets.models import Dataset, Item
 from annotation.studies.lifecycle import StudySpec
-from annotation.studies.models import MAX_ITEMS, MAX_SECONDS, MAX_SEED, Arm, Design, Study
+from annotation.studies.models import MAX_ITEMS, MAX_SECONDS, MAX_SEED, Arm, Design, Study, TaskKind
+from annotation.studies.task_options import TaskOptions
 from annotation.users import Role, User
 
 
@@ -30,6 +32,7 @@ class StudySerializer(serializers.ModelSerializer[Study]):
         fields = (
             "id",
             "name",
+            "task_kind",
             "owner",
             "status",
             "design",
@@ -81,6 +84,56 @@ class StudyCreateSerializer(serializers.Serializer[None]):
         min_value=10, max_value=MAX_SECONDS, required=False, allow_null=True, default=None
     )
     abandon_after_s = serializers.IntegerField(min_value=60, max_value=MAX_SECONDS, default=3600)
+    task_kind = serializers.ChoiceField(choices=TaskKind.choices, default=TaskKind.REVIEW)
+    compare_critics = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_SEED),
+        required=False,
+        default=list,
+        help_text="Comparison studies: the critics whose critiques are compared.",
+    )
+    reports_from = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_SEED,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Comparison studies: one of your review studies, whose flaw reports become human critiques.",
+    )
+    include_gold = serializers.BooleanField(
+        default=False, help_text="Comparison studies: tampered items' gold critiques."
+    )
+    per_task = serializers.IntegerField(min_value=2, max_value=4, default=4)
+    refine_critic = serializers.IntegerField(
+        min_value=1, max_value=MAX_SEED, required=False, allow_null=True, default=None
+    )
+    tamper_dataset = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    tamper_critic = serializers.IntegerField(
+        min_value=1, max_value=MAX_SEED, required=False, allow_null=True, default=None
+    )
+
+    def validate_reports_from(self, value: int | None) -> Study | None:
+        if value is None:
+            return None
+        found = studies_for(self.context["user"]).filter(pk=value, task_kind=TaskKind.REVIEW).first()
+        if found is None:
+            raise serializers.ValidationError(f"No review study of yours with id {value}.")
+        return found
+
+    def _critic(self, value: int | None) -> int | None:
+        from assist.interface import critic_choices
+
+        if value is not None and not critic_choices([value]):
+            raise serializers.ValidationError(f"No critic with id {value}.")
+        return value
+
+    def validate_refine_critic(self, value: int | None) -> int | None:
+        return self._critic(value)
+
+    def validate_tamper_critic(self, value: int | None) -> int | None:
+        return self._critic(value)
+
+    def validate_compare_critics(self, value: list[int]) -> list[int]:
+        return self.validate_critics(value)
 
     def validate_critics(self, value: list[int]) -> list[int]:
         from assist.interface import critic_choices
@@ -113,6 +166,16 @@ class StudyCreateSerializer(serializers.Serializer[None]):
             instructions=data["instructions"],
             time_limit_s=data["time_limit_s"],
             abandon_after_s=data["abandon_after_s"],
+            task_kind=data["task_kind"],
+            tasks=TaskOptions(
+                compare_critic_ids=data["compare_critics"],
+                reports_from=data["reports_from"],
+                include_gold=data["include_gold"],
+                per_task=data["per_task"],
+                refine_critic_id=data["refine_critic"],
+                tamper_dataset=data["tamper_dataset"],
+                tamper_critic_id=data["tamper_critic"],
+            ),
         )
 
 

@@ -56,7 +56,7 @@ def study_list(request: HttpRequest) -> HttpResponse:
 @researcher_required
 @require_http_methods(["GET", "POST"])
 def study_create(request: HttpRequest) -> HttpResponse:
-    form = StudyForm(request.POST or None)
+    form = StudyForm(request.POST or None, owner=request_user(request))
     if request.method == "POST" and form.is_valid():
         try:
             study = do_create_study(form.spec(), request_user(request))

@@ -130,7 +130,7 @@ def infer_design(frame: pd.DataFrame) -> Design:
     return "between" if n_arms > 1 and pairs == n_contractors else "within"
 
 
-def _counts(rng: np.random.Generator, strata: list[np.ndarray], size: int, draws: int) -> np.ndarray:
+def draw_counts(rng: np.random.Generator, strata: list[np.ndarray], size: int, draws: int) -> np.ndarray:
     """draws x size multiplicities: from each stratum (cluster indices), n-1 of its n drawn with replacement."""
     counts = np.zeros((draws, size), dtype=np.float32)
     for members in strata:
@@ -152,7 +152,7 @@ def two_way_df(combined: float, v_contractor: float, v_item: float, df_contracto
     return float(max(floor, min(combined**2 / noise, max(df_contractor, df_item))))
 
 
-def _cgm(variances: dict[str, float], df_contractor: float, df_item: float) -> tuple[float, float, str]:
+def combined_variance(variances: dict[str, float], df_contractor: float, df_item: float) -> tuple[float, float, str]:
     """V = V_c + V_i - V_r (or the fallback) and its degrees of freedom."""
     combined = variances["contractor"] + variances["item"] - variances["review"]
     kind = "two-way"
@@ -176,8 +176,7 @@ def t_interval(value: float, variance: float, df: float, *, rate: bool = False) 
     return float(1 / (1 + np.exp(-(centre - half)))), float(1 / (1 + np.exp(-(centre + half))))
 
 
-def _parts(frame: pd.DataFrame, metric: str) -> tuple[np.ndarray, np.ndarray]:
-    numerator, denominator, _ = METRICS[metric]
+def _parts(frame: pd.DataFrame, numerator: str, denominator: str | None) -> tuple[np.ndarray, np.ndarray]:
     num = frame[numerator].astype(float).to_numpy()
     den = np.ones(len(frame)) if denominator is None else frame[denominator].astype(float).to_numpy()
     valid = ~np.isnan(num) & ~np.isnan(den)
@@ -209,12 +208,16 @@ def analyse(
     seed: int = 0,
     design: Design | None = None,
     metrics: list[str] | None = None,
+    table: dict[str, tuple[str, str | None, str]] | None = None,
+    rates: frozenset[str] = RATES,
 ) -> tuple[list[Estimate], list[Difference]]:
-    """Estimates per arm and metric, and each arm's difference from `control`, with 95% intervals."""
+    """Estimates per arm and metric, and each arm's difference from `control`, with 95% intervals.
+    `table` (name -> numerator, denominator, label) and `rates` describe other metrics than the reviews'."""
+    table = table or METRICS
     if frame.empty:
         return [], []
     design = design or infer_design(frame)
-    names = list(metrics or METRICS)
+    names = list(metrics or table)
     arms = sorted(frame["arm"].unique(), key=lambda a: (a != control, a))
     arm_code = frame["arm"].map({arm: k for k, arm in enumerate(arms)}).to_numpy()
     n_arms = len(arms)
@@ -228,12 +231,12 @@ def analyse(
         contractor_strata = [np.arange(n_contractors)]
     rng = np.random.default_rng(seed)
     schemes = {
-        "contractor": (contractor, _counts(rng, contractor_strata, n_contractors, draws)),
-        "item": (item, _counts(rng, [np.arange(n_items)], n_items, draws)),
-        "review": (np.arange(len(frame)), _counts(rng, [np.arange(len(frame))], len(frame), draws)),
+        "contractor": (contractor, draw_counts(rng, contractor_strata, n_contractors, draws)),
+        "item": (item, draw_counts(rng, [np.arange(n_items)], n_items, draws)),
+        "review": (np.arange(len(frame)), draw_counts(rng, [np.arange(len(frame))], len(frame), draws)),
     }
     # One matrix product per scheme for every metric: cluster sums of numerator and denominator per arm.
-    parts = [_parts(frame, metric) for metric in names]
+    parts = [_parts(frame, *table[metric][:2]) for metric in names]
     # Third column: the numerator centred within items, num - den * (item's pooled ratio over all arms).
     triples = [(num, den, num - den * _item_ratio(num, den, item, n_items)) for num, den in parts]
     columns = np.stack([v for triple in triples for v in triple], axis=1)  # reviews x (3 * metrics)
@@ -251,7 +254,7 @@ def analyse(
     differences: list[Difference] = []
     for m, metric in enumerate(names):
         num, den = parts[m]
-        rate = metric in RATES
+        rate = metric in rates
         points: dict[int, float] = {}
         reps: dict[int, dict[str, np.ndarray]] = {}
         for k, arm in enumerate(arms):
@@ -261,7 +264,9 @@ def analyse(
             points[k] = float(num[arm_code == k].sum() / den[arm_code == k].sum())
             reps[k] = {s: _ratio(r[:, k, m, 0], r[:, k, m, 1]) for s, r in replicated.items()}
             g = g_arm[k] if design == "between" else n_contractors
-            variance, df, kind = _cgm({s: _var(values) for s, values in reps[k].items()}, g - 1, i_arm[k] - 1)
+            variance, df, kind = combined_variance(
+                {s: _var(values) for s, values in reps[k].items()}, g - 1, i_arm[k] - 1
+            )
             low, high = t_interval(points[k], variance, df, rate=rate)
             seen = len(np.unique(contractor[mask])), len(np.unique(item[mask])), int(mask.sum())
             se = float(np.sqrt(variance))
@@ -277,7 +282,7 @@ def analyse(
                 for s in ("contractor", "review"):
                     r = replicated[s][:, :, m, :]
                     differenced[s] = _var(_ratio(r[:, k, 2], r[:, k, 1]) - _ratio(r[:, 0, 2], r[:, 0, 1]))
-            variance, df, kind = _cgm(differenced, df_contractor, n_items - 1)
+            variance, df, kind = combined_variance(differenced, df_contractor, n_items - 1)
             if design == "between" and min(g_arm[k], g_arm[0]) < 2:
                 variance = float("nan")
             low, high = t_interval(value, variance, df)
@@ -344,9 +349,9 @@ def agreement(
     )  # fmt: skip
     alpha = float(_alpha(np.asarray(cells.sum(axis=0)).reshape(n_values, n_values), level))
     rng = np.random.default_rng(seed)
-    by_contractor = _counts(rng, [np.arange(n_contractors)], n_contractors, draws)
-    by_unit = _counts(rng, [np.arange(n_units)], n_units, draws)
-    by_value = _counts(rng, [np.arange(len(data))], len(data), draws)
+    by_contractor = draw_counts(rng, [np.arange(n_contractors)], n_contractors, draws)
+    by_unit = draw_counts(rng, [np.arange(n_units)], n_units, draws)
+    by_value = draw_counts(rng, [np.arange(len(data))], len(data), draws)
     weights = {
         "contractor": by_contractor[:, contractor[i]] * by_contractor[:, contractor[j]],
         "item": by_unit[:, u],
@@ -359,7 +364,7 @@ def agreement(
             for scheme, w in weights.items()
         }
     variances = {scheme: _var(values) for scheme, values in log_ratio.items()}
-    variance, df, _ = _cgm(variances, n_contractors - 1, n_units - 1)
+    variance, df, _ = combined_variance(variances, n_contractors - 1, n_units - 1)
     half = float(stats.t.ppf(0.975, df)) * np.sqrt(variance)
     if alpha >= 1 or not np.isfinite(half):
         return alpha, float("nan"), float("nan")

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import F, QuerySet
 
+from annotation.comparing.exports import COMPARISON_PAIRS, COMPARISON_RATINGS, comparison_pairs, comparison_rating_rows
 from annotation.datasets.models import Item
 from annotation.labeling.models import CommentJudgement, FlawReport, Review
 from annotation.results.exporting.pairs import CRITIQUE_PAIRS, PAIRS, critique_pairs, preference_pairs
@@ -125,5 +126,15 @@ TABLES: dict[str, tuple[dict[str, str], Callable[[Study], QuerySet[Any] | Iterat
         CRITIQUE_PAIRS,
         critique_pairs,
         "Helpful vs unhelpful critiques of one item, by human label or contractors' majority vote.",
+    ),
+    "comparison_ratings": (
+        COMPARISON_RATINGS,
+        comparison_rating_rows,
+        "Comparison tasks: each critique's 1-7 ratings and CBI answers, with its source (never shown to contractors).",
+    ),
+    "comparison_pairs": (
+        COMPARISON_PAIRS,
+        comparison_pairs,
+        "Comparison tasks as preference pairs: (prompt, chosen, rejected) from overall scores or the preference.",
     ),
 }
