@@ -60,3 +60,25 @@ def start(contractor: User, study: Study) -> tuple[Assignment, Comparison]:
     assignment = claim_next(contractor, study)
     assert assignment is not None
     return assignment, open_comparison(assignment)
+
+
+SOLUTION = "def add(a, b):\n    return a + b\n"
+TESTS = "assert add(2, 3) == 5\nassert add(-1, 1) == 0\n"
+
+
+def tamper_study(owner: User, contractors: list[User], *, critic_id: int | None = None, items: int = 1) -> Study:
+    dataset = DatasetFactory.create()
+    made = [
+        ItemFactory.create(dataset=dataset, kind="code", response=SOLUTION, tests=TESTS, content_hash=f"t{n:063d}")
+        for n in range(items)
+    ]
+    spec = StudySpec(
+        name=f"tamper {owner.pk} {made[0].pk}",
+        item_ids=[item.pk for item in made],
+        contractors=contractors,
+        task_kind="tamper",
+        tasks=TaskOptions(tamper_dataset=f"tampered by {owner.pk} {made[0].pk}", tamper_critic_id=critic_id),
+    )
+    study = do_create_study(spec, owner)
+    do_launch(study)
+    return study

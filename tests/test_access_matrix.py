@@ -20,10 +20,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from annotation.datasets.models import ImportJob
 from annotation.labeling.models import CommentJudgement, FlawReport, Review
+from annotation.labeling.queue import claim_next
 from annotation.results.models import ExportJob, ExportStatus
 from annotation.studies.models import Assignment
+from annotation.tampering.models import Tamper, TamperFlaw
 from annotation.users import User
 from assist.models import Backend, CritiqueRun
+from tests.comparisons import compare_study, start, tamper_study
 from tests.conftest import client_for
 from tests.studies import give, make_world
 
@@ -51,7 +54,10 @@ RULES: dict[str, Any] = {
     "export-list": RESEARCHER, "export-detail": OWNER, "export-download": OWNER,
     "queue": CONTRACTOR, "task-next": CONTRACTOR, "task": TASK, "task-flaw-add": TASK, "task-flaw-edit": TASK,
     "task-flaw-delete": TASK, "task-judge": TASK, "task-draft": TASK, "task-submit": TASK, "task-skip": TASK,
-    "task-time": TASK,
+    "task-time": TASK, "task-compare-answer": TASK, "task-compare-submit": TASK, "task-tamper-text": TASK,
+    "task-tamper-flaw-add": TASK, "task-tamper-flaw-delete": TASK, "task-tamper-tests": TASK,
+    "task-tamper-panel": TASK, "task-tamper-submit": TASK, "study-tampers": OWNER, "study-tamper-review": OWNER,
+    "api-task-comparison": TASK, "api-task-comparison-answers": TASK, "api-task-comparison-submit": TASK,
     "study-list": RESEARCHER, "study-new": RESEARCHER, "study-detail": OWNER, "study-progress": OWNER,
     "study-enrol": OWNER, "study-ready": OWNER, "study-launch": OWNER, "study-close": OWNER,
     "study-critiques": OWNER, "study-drop-failed": OWNER, "study-release": OWNER, "study-reviews": OWNER,
@@ -94,7 +100,18 @@ def _routes(patterns: list[Any], prefix: str = "") -> Iterator[Route]:
             yield Route(pattern.name, tuple(actions) or ("get",))
 
 
-LAST = {"task-flaw-delete", "task-skip", "api-task-skip", "study-close", "api-study-close", "api-critic-detail"}
+LAST = {
+    "task-flaw-delete",
+    "task-skip",
+    "task-compare-submit",
+    "task-tamper-submit",
+    "task-tamper-flaw-delete",
+    "api-task-comparison-submit",
+    "api-task-skip",
+    "study-close",
+    "api-study-close",
+    "api-critic-detail",
+}
 ROUTES = {route.name: route for route in _routes(get_resolver().url_patterns)}
 
 
@@ -129,6 +146,15 @@ def _world(owner: User, contractor: User) -> dict[str, dict[str, Any]]:
         file=f"exports/matrix-{world.study.pk}.zip",
     )  # fmt: skip
     upload = ImportJob.objects.create(requested_by=owner, name="big", path="imports/none.upload", size=10)
+    compared, _ = start(contractor, compare_study(owner, [contractor], items=1))
+    tampering = tamper_study(owner, [contractor], items=2)
+    tamper_task = claim_next(contractor, tampering)
+    assert tamper_task is not None
+    client_for(contractor).get(reverse("task", args=[tamper_task.pk]))
+    tamper_flaw = TamperFlaw.objects.create(tamper=tamper_task.tamper, description="d")
+    done_tamper = Assignment.objects.filter(study=tampering).exclude(pk=tamper_task.pk).get()
+    submitted = Tamper.objects.create(assignment=done_tamper, text="x", status="submitted")
+    by_compare, by_tamper = {"pk": compared.pk}, {"pk": tamper_task.pk}
     study, dataset = world.study.pk, world.items[0].dataset_id
     by_task = {"pk": task.pk}
     return {
@@ -151,6 +177,12 @@ def _world(owner: User, contractor: User) -> dict[str, dict[str, Any]]:
         "api-run-cancel": {"pk": run.pk}, "api-run-retry": {"pk": run.pk},
         "api-critique-detail": {"pk": world.critiques[0].pk},
         "import-detail": {"pk": upload.pk}, "api-import-detail": {"pk": upload.pk},
+        "task-compare-answer": by_compare, "task-compare-submit": by_compare, "api-task-comparison": by_compare,
+        "api-task-comparison-answers": by_compare, "api-task-comparison-submit": by_compare,
+        "task-tamper-text": by_tamper, "task-tamper-flaw-add": by_tamper, "task-tamper-tests": by_tamper,
+        "task-tamper-flaw-delete": by_tamper | {"flaw_pk": tamper_flaw.pk}, "task-tamper-panel": by_tamper,
+        "task-tamper-submit": by_tamper, "study-tampers": {"pk": tampering.pk},
+        "study-tamper-review": {"pk": tampering.pk, "tamper_pk": submitted.pk},
         "_study": {"pk": study},
     }  # fmt: skip
 

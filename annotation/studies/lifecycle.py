@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from annotation.comparing.candidates import check_candidates, do_create_candidates, setup_of
@@ -234,6 +235,8 @@ def select_item_ids(spec: StudySpec) -> list[int]:
         items = items | Item.objects.filter(pk__in=spec.item_ids)
     if spec.kind:
         items = items.filter(kind=spec.kind)
+    # A tampered item is ground truth only once the researcher has accepted the tamper.
+    items = items.filter(~Q(metadata__has_key="tamper") | Q(metadata__tamper__review="accepted"))
     ids = sorted(set(items.values_list("pk", flat=True)))
     if spec.max_items is not None and len(ids) > spec.max_items:
         ids = sorted(random.Random(spec.seed).sample(ids, spec.max_items))  # noqa: S311 - reproducible sampling

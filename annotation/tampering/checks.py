@@ -13,7 +13,7 @@ from annotation.results.matching import Span, overlap
 from annotation.tampering.models import Tamper, TamperSetup
 from annotation.tampering.work import digest
 from assist.interface import RunRefused, critique_spans_of_run, run_status, start_run_for_items
-from models_service.sandbox import Limits, run_python
+from models_service.sandbox import Limits, SandboxUnavailable, run_python
 
 CHECK_SAMPLES = 3
 OUTPUT_TAIL = 4000
@@ -33,7 +33,11 @@ def execute_tests(tamper_id: int, version: str) -> str:
     if digest(tamper.text) != version:
         return "stale: the text changed since the run was asked for"
     item = tamper.assignment.item
-    result = run_python(f"{tamper.text}\n\n{item.tests}\n", limits=Limits(), mode=settings.REDLINE_SANDBOX)  # type: ignore[arg-type]
+    try:
+        result = run_python(f"{tamper.text}\n\n{item.tests}\n", limits=Limits(), mode=settings.REDLINE_SANDBOX)  # type: ignore[arg-type]
+    except SandboxUnavailable as exc:
+        Tamper.objects.filter(pk=tamper_id).update(tests={"state": "error", "for": version, "output": str(exc)})
+        return "error"
     output = (result.stdout + result.stderr)[-OUTPUT_TAIL:]
     state = "passed" if result.passed else "failed"
     record = {

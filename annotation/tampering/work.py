@@ -104,9 +104,12 @@ def do_delete_flaw(assignment: Assignment, flaw_id: int) -> None:
         TamperFlaw.objects.filter(tamper=tamper, pk=flaw_id).delete()
 
 
-def regions(original: str, tampered: str) -> list[Region]:
-    """Where the tampered text differs from the original: spans of the tampered text (a deletion
-    marks the line it happened on), merged when they touch the same line."""
+def regions(original: str, tampered: str, *, by_lines: bool = False) -> list[Region]:
+    """Where the tampered text differs from the original, as spans of the tampered text. Code is
+    compared line by line (a changed line is the span; a deleted one marks the line after it);
+    prose character by character, regions on the same line merged."""
+    if by_lines:
+        return _line_regions(original, tampered)
     found: list[Region] = []
     matcher = difflib.SequenceMatcher(None, original, tampered, autojunk=False)
     for tag, _, _, j1, j2 in matcher.get_opcodes():
@@ -117,13 +120,30 @@ def regions(original: str, tampered: str) -> list[Region]:
             end = tampered.find("\n", j2)
             j2 = len(tampered) if end < 0 else end
         first, last = tampered.count("\n", 0, j1) + 1, tampered.count("\n", 0, max(j1, j2 - 1)) + 1
-        if found and found[-1].line_end >= first - 0:
+        if found and found[-1].line_end >= first:
             previous = found.pop()
             found.append(
                 Region(previous.start, max(previous.end, j2), previous.line_start, max(previous.line_end, last))
             )
         else:
             found.append(Region(j1, j2, first, last))
+    return found
+
+
+def _line_regions(original: str, tampered: str) -> list[Region]:
+    old, new = original.splitlines(keepends=True), tampered.splitlines(keepends=True)
+    starts = [0]
+    for line in new:
+        starts.append(starts[-1] + len(line))
+    found = []
+    for tag, _, _, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal" or not new:
+            continue
+        if j1 == j2:  # lines deleted: the line that now stands where they were
+            j1 = min(j1, len(new) - 1)
+            j2 = j1 + 1
+        start, end = starts[j1], starts[j2] - (1 if new[j2 - 1].endswith("\n") else 0)
+        found.append(Region(start, max(start, end), j1 + 1, j2))
     return found
 
 
@@ -196,11 +216,11 @@ def do_submit_tamper(assignment: Assignment) -> Item | None:
                     "study": assignment.study_id,
                     "original_item": original.pk,
                     "contractor_id": assignment.contractor_id,
-                    "tests_catch": None if state == "none" else state == "failed",
+                    "tests_catch": {"failed": True, "passed": False}.get(state),
                 }
             },
         )
-        spans = regions(original.response, tamper.text)
+        spans = regions(original.response, tamper.text, by_lines=original.kind == "code")
         flaws = list(tamper.flaws.order_by("pk"))
         whole = Region(spans[0].start, spans[-1].end, spans[0].line_start, spans[-1].line_end) if spans else None
         for k, flaw in enumerate(flaws):

@@ -121,3 +121,14 @@ def yes_no(prompt: str, rng: random.Random, top: int) -> tuple[str, list[dict[st
         "top_logprobs": alternatives[: max(1, top)],
     }
     return answer, [entry]
+
+
+def refinement(prompt: str, rng: random.Random) -> str:
+    """A rewrite, as a model asked to fix a response would give it: a sentence of preamble, then the
+    response between the tags with one piece rewritten."""
+    response = extract_response(prompt)
+    pieces = _pieces(response, is_code(prompt))
+    if pieces:
+        piece = rng.choice(pieces)
+        response = response.replace(piece, f"{piece} (revised)", 1)
+    return f"Here is the improved version.\n<response>\n{response}\n</response>"

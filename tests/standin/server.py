@@ -206,6 +206,9 @@ class Standin:
             rng = self._rng(body, index)
             if max_tokens == 1 and "Yes or No" in prompt:
                 text, entries = generator.yes_no(prompt, rng, top or 1)
+            elif "improve an" in prompt and "using a critique" in prompt:
+                text = generator.refinement(prompt, rng)
+                entries = generator.tokens_with_logprobs(text, rng, top) if body.get("logprobs") else []
             else:
                 text = generator.json_critique(prompt, rng, self.config.ungrounded_rate)
                 entries = generator.tokens_with_logprobs(text, rng, top) if body.get("logprobs") else []
