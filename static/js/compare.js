@@ -11,6 +11,18 @@
 
   const flush = window.redlineActiveTime(root, locked);
   $("submit-form")?.addEventListener("submit", flush);
+  // A rationale typed just before leaving the page is sent on the way out (autosave waits 0.7 s).
+  const dirty = new Set();
+  document.addEventListener("input", (ev) => ev.target.closest?.("form.q-text") && dirty.add(ev.target.closest("form.q-text")));
+  document.body.addEventListener("htmx:afterRequest", (ev) => dirty.delete(ev.detail.elt));
+  window.addEventListener("pagehide", () => {
+    for (const form of dirty) {
+      const body = new FormData(form);
+      body.append("csrfmiddlewaretoken", document.querySelector("input[name=csrfmiddlewaretoken]")?.value || "");
+      navigator.sendBeacon(form.getAttribute("hx-post"), body);
+    }
+    dirty.clear();
+  });
 
   // ---- keyboard ------------------------------------------------------------------------------
   const help = $("help");
