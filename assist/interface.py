@@ -34,6 +34,7 @@ __all__ = [
     "Critique",
     "ImportedCritiques",
     "RunRefused",
+    "can_refine",
     "chosen_critique",
     "comment_labels",
     "critic_choices",
@@ -47,6 +48,8 @@ __all__ = [
     "items_in_active_runs",
     "items_missing_chosen_critique",
     "refined_texts",
+    "refinement_gaps",
+    "request_refinements",
     "run_status",
     "start_demo_runs",
     "start_run_for_items",
@@ -226,3 +229,34 @@ def refined_texts(critic_id: int, item_ids: list[int]) -> dict[int, str]:
     from assist.refining import refined_texts as texts
 
     return texts(critic_id, item_ids)
+
+
+def refinement_gaps(critic_id: int, item_ids: list[int]) -> tuple[list[int], int]:
+    """(items with the critic's chosen critique but no refinement, refinements still being written)."""
+    from assist.models import Refinement, RefinementStatus
+
+    have = dict(
+        Refinement.objects.filter(critic_id=critic_id, item_id__in=item_ids)
+        .exclude(status=RefinementStatus.FAILED)
+        .values_list("item_id", "status")
+    )
+    critiqued = set(
+        Critique.objects.filter(critic_id=critic_id, item_id__in=item_ids, chosen=True).values_list(
+            "item_id", flat=True
+        )
+    )
+    return [i for i in item_ids if i in critiqued and i not in have], sum(s == "pending" for s in have.values())
+
+
+def request_refinements(critic_id: int, item_ids: list[int], user: User | None) -> list[int]:
+    """Queue refinements; RunRefused when the critic cannot write them."""
+    from assist.refining import RefineRefused, do_request_refinements
+
+    try:
+        return do_request_refinements(CriticConfig.objects.get(pk=critic_id), item_ids, user)
+    except RefineRefused as exc:
+        raise RunRefused(str(exc)) from exc
+
+
+def can_refine(critic_id: int) -> bool:
+    return CriticConfig.objects.filter(pk=critic_id, backend=Backend.OPENAI).exists()

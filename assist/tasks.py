@@ -9,6 +9,7 @@ from django.db import InterfaceError, OperationalError
 from assist.models import CritiqueRun, RunStatus
 from assist.pipeline import execute_run
 from assist.progress import stale_before
+from assist.refine_worker import execute_refinements
 
 
 @shared_task(
@@ -48,6 +49,4 @@ def requeue_stale_runs() -> list[int]:
 )
 def run_refinements(ids: list[int]) -> int:
     """Rewrite responses for the pending refinements of `ids` (done ones are left as they are)."""
-    from assist.refining import execute_refinements
-
     return execute_refinements(ids)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from annotation.comparing.rating import Answer, check_answer, do_answer
 from annotation.datasets.models import PlantedFlaw
 from annotation.labeling.models import FlawReport, Review
 from annotation.labeling.queue import do_skip
+from annotation.results.exporting.export import do_export
 from annotation.studies.lifecycle import StudyRefused, StudySpec, check_launch, do_create_study
 from annotation.studies.models import Assignment, Study
 from annotation.studies.task_options import TaskOptions
@@ -230,6 +232,14 @@ def test_results_rank_the_critics_with_intervals_on_the_page_in_the_api_and_in_e
     assert len(rows) == 36 and all(r["chosen_source"] > r["rejected_source"] for r in rows)
 
 
+def test_a_comparison_studys_export_holds_its_own_tables(researcher: User, tmp_path: Path) -> None:
+    study, _ = _run_study(researcher)
+    manifest = do_export(study, "jsonl", tmp_path)
+    assert manifest["counts"] == {"assignments": 12, "items": 6, "comparison_ratings": 36, "comparison_pairs": 36}
+    first = json.loads((tmp_path / "comparison_ratings.jsonl").read_text().splitlines()[0])
+    assert first["source"].startswith(SOURCE_MARK) and first["inclusions"].endswith(":6")
+
+
 def test_results_before_anything_is_submitted_say_so(researcher: User, contractor: User) -> None:
     study = compare_study(researcher, [contractor])
     page = client_for(researcher).get(reverse("study-results", args=[study.pk])).content.decode()
@@ -241,3 +251,32 @@ def test_opening_a_comparison_twice_keeps_its_draw(researcher: User, contractor:
     assignment, comparison = start(contractor, study)
     assert open_comparison(assignment).pk == comparison.pk
     assert Comparison.objects.filter(assignment=assignment).count() == 1
+
+
+def test_a_comparison_done_through_the_api_all_or_nothing(researcher: User, contractor: User) -> None:
+    study = compare_study(researcher, [contractor], items=1)
+    client = client_for(contractor)
+    task = client.post(reverse("api-task-next")).json()
+    assert task["kind"] == "compare" and task["review"] is None
+    url = reverse("api-task-comparison", args=[task["id"]])
+    shown = client.get(url).json()
+    flaw = shown["critiques"][0]["inclusions"][0]["flaw"]
+    answers = reverse("api-task-comparison-answers", args=[task["id"]])
+    bad = client.post(answers, {"answers": [{"letter": "A", "field": "overall", "value": "5"},
+                                            {"letter": "D", "field": "overall", "value": "5"}]},
+                      content_type="application/json")  # fmt: skip
+    assert bad.status_code == 400 and "answers[1]" in bad.json()
+    assert CritiqueRating.objects.filter(comparison__assignment_id=task["id"], overall__isnull=False).count() == 0
+    everything = [
+        {"letter": letter, "field": field, "value": "4"}
+        for letter in "ABC"
+        for field in ("missed_severe", "nitpicks", "hallucination", "conciseness", "overall")
+    ] + [{"letter": letter, "field": "inclusion", "flaw": flaw, "value": "7"} for letter in "ABC"]
+    saved = client.post(answers, {"answers": everything}, content_type="application/json")
+    assert saved.status_code == 200 and saved.json()["missing"] == []
+    done = client.post(reverse("api-task-comparison-submit", args=[task["id"]]))
+    assert done.status_code == 200 and done.json()["status"] == "submitted"
+    again = client.post(answers, {"answers": everything[:1]}, content_type="application/json")
+    assert again.status_code == 409
+    assert client.get(reverse("api-task-comparison", args=[task["id"]])).json()["critiques"][0]["overall"] == 4
+    assert study.pk

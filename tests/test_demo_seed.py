@@ -117,3 +117,12 @@ def test_seed_demo_queues_the_demo_critique_runs_once() -> None:
     execution_run, cpu_run = runs
     assert execution_run.total == Item.objects.filter(dataset__name=CODE_DATASET).count()
     assert cpu_run.total == min(12, Item.objects.filter(dataset__name=CODE_DATASET).count()) + 12
+    # One comparison study of the two critics and the planted bugs' descriptions, waiting for their critiques.
+    from annotation.comparing.models import ComparisonSetup
+    from annotation.demo.seed import COMPARISON_STUDY
+    from annotation.studies.lifecycle import check_launch
+
+    setup = ComparisonSetup.objects.get(study__name=COMPARISON_STUDY)
+    assert setup.include_gold and setup.critics.count() == 2 and setup.study.task_kind == "compare"
+    assert setup.study.contractors.count() == 2
+    assert any("no chosen critique" in problem for problem in check_launch(setup.study))

@@ -10,11 +10,12 @@ from django.urls import reverse
 
 from annotation.comparing.models import Candidate
 from annotation.labeling.queue import claim_next
-from annotation.studies.lifecycle import StudySpec, check_launch, do_create_study, do_launch
+from annotation.studies.lifecycle import StudyRefused, StudySpec, check_launch, do_create_study, do_launch
 from annotation.studies.task_options import TaskOptions
 from annotation.users import User
 from assist.models import Backend, CriticConfig, Refinement
-from assist.refining import RefineRefused, do_request_refinements, execute_refinements
+from assist.refine_worker import execute_refinements
+from assist.refining import RefineRefused, do_request_refinements
 from models_service.refine import refined_response
 from tests.conftest import client_for
 from tests.factories import CriticConfigFactory, CritiqueFactory, DatasetFactory, ItemFactory
@@ -100,3 +101,28 @@ def test_contractors_compare_originals_with_refinements_and_the_results_say_how_
     assert preferred["value"] == 1.0 and preferred["n"] == 6
     page = client_for(researcher).get(reverse("study-results", args=[study.pk])).content.decode()
     assert "Refinement judged better" in page
+
+
+def test_the_study_page_asks_for_the_missing_refinements(researcher: User, standin: StandinProcess) -> None:
+    critic, ids = _critic(standin, items=2)
+    spec = StudySpec(
+        name="page refines", item_ids=ids, task_kind="prefer", tasks=TaskOptions(refine_critic_id=critic.pk)
+    )
+    study = do_create_study(spec, researcher)
+    client = client_for(researcher)
+    assert "Write the missing refinements (2)" in client.get(reverse("study-detail", args=[study.pk])).content.decode()
+    client.post(reverse("study-critiques", args=[study.pk]))
+    assert Refinement.objects.filter(critic=critic, status="pending").count() == 2
+    assert any("being written" in problem for problem in check_launch(study))
+    execute_refinements(list(Refinement.objects.filter(critic=critic).values_list("pk", flat=True)))
+    assert check_launch(study) == ["Enrol contractors."]
+
+
+def test_only_a_model_server_critic_can_refine(researcher: User) -> None:
+    execution = CriticConfigFactory.create(name="runs tests", backend=Backend.EXECUTION)
+    item = ItemFactory.create(kind="code", response="x = 1\n", content_hash="e" * 64)
+    spec = StudySpec(
+        name="no", item_ids=[item.pk], task_kind="prefer", tasks=TaskOptions(refine_critic_id=execution.pk)
+    )
+    with pytest.raises(StudyRefused, match="model-server"):
+        do_create_study(spec, researcher)

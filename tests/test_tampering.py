@@ -11,8 +11,9 @@ from annotation.datasets.models import Dataset, Item, PlantedFlaw
 from annotation.labeling.queue import claim_next
 from annotation.studies.lifecycle import StudyRefused, StudySpec, do_create_study, select_item_ids
 from annotation.studies.task_options import TaskOptions
-from annotation.tampering.checks import execute_tests, refresh_critic_check
+from annotation.tampering.checks import refresh_critic_check
 from annotation.tampering.models import Tamper
+from annotation.tampering.testing import execute_tests
 from annotation.tampering.work import regions
 from annotation.users import User
 from assist.models import Backend
@@ -155,7 +156,7 @@ def test_the_critic_critiques_a_submitted_tamper_three_times_and_the_tamperer_se
     assert tamper.critic_check["state"] == "running"
     execute_run(tamper.critic_check["run"], "test-worker")  # what the worker does
     check = refresh_critic_check(tamper)
-    assert check["state"] == "done" and check["samples"] >= 1 and check["caught_every_time"] is True
+    assert check["state"] == "done" and int(str(check["samples"])) >= 1 and check["caught_every_time"] is True
     tamper.refresh_from_db()
     assert tamper.critic_check == check  # stored
     page = client.get(reverse("task", args=[assignment.pk])).content.decode()
@@ -186,3 +187,10 @@ def test_hostile_tamper_input_is_refused_not_a_500(researcher: User, contractor:
     )
     assert bad.status_code == 200 and "Choose critical" in bad.content.decode()
     assert client.post(reverse("task-tamper-flaw-delete", args=[assignment.pk, 999999])).status_code == 200
+
+
+def test_the_api_summarises_a_tampering_study(researcher: User, contractor: User) -> None:
+    study = tamper_study(researcher, [contractor])
+    summary = client_for(researcher).get(reverse("api-study-results", args=[study.pk])).json()
+    assert summary["task_kind"] == "tamper" and summary["tampers"] == 0 and summary["by_review"]["pending"] == 0
+    assert client_for(researcher).get(reverse("study-results", args=[study.pk])).status_code == 302

@@ -33,7 +33,7 @@ class AnswerSerializer(serializers.Serializer[None]):
 
 
 class AnswersSerializer(serializers.Serializer[None]):
-    answers = AnswerSerializer(many=True, max_length=200)
+    answers = serializers.ListField(child=AnswerSerializer(), min_length=1, max_length=200)
 
 
 def comparison_view(assignment: Assignment) -> dict[str, Any]:

@@ -3,9 +3,10 @@
 Candidates are built when the study launches, from the study's setup: each critic's critique
 (the chosen sample, or an import's points together), each submitted review of another study
 turned into a critique (its flaw reports, written by that contractor), and the gold critique of
-a tampered item (its tamperer's descriptions). A response comparison has the original response
-and a refinement. A task shows up to `per_task` of its item's candidates, never one its
-contractor wrote, drawn and ordered from the study's seed, the task and its releases.
+an item with planted flaws (their descriptions: a tamperer's own words, or a mutation's). A
+response comparison has the original response and a refinement. A task shows up to `per_task`
+of its item's candidates, never one its contractor wrote, drawn and ordered from the study's
+seed, the task and its releases.
 """
 
 from __future__ import annotations
@@ -16,14 +17,13 @@ from collections import Counter, defaultdict
 from django.db import transaction
 from django.utils import timezone
 
-from annotation.choices import FlawOrigin
 from annotation.comparing.models import Candidate, CandidateSource, Comparison, ComparisonSetup, CritiqueRating
 from annotation.datasets.models import Item, PlantedFlaw
 from annotation.labeling.models import FlawReport, ReviewStatus
 from annotation.studies.models import Assignment, Study, StudyItem, TaskKind
 from assist.interface import critic_choices, critique_texts, refined_texts
 
-GOLD = "Gold: the tamperer's description"
+GOLD = "Gold: the planted flaws' descriptions"
 REPORTS = "Human: flaw reports"
 ORIGINAL = "Original response"
 
@@ -108,7 +108,9 @@ def build_candidates(study: Study) -> list[Candidate]:
             )
     if setup.include_gold:
         gold: dict[int, list[PlantedFlaw]] = defaultdict(list)
-        flaws = PlantedFlaw.objects.filter(item_id__in=item_ids, origin=FlawOrigin.TAMPERING).order_by("item_id", "id")
+        # A planted flaw's description is the critique that finds exactly it: a tamperer's own words,
+        # or a mutation's or an import's description of the bug.
+        flaws = PlantedFlaw.objects.filter(item_id__in=item_ids).order_by("item_id", "id")
         for planted in flaws:
             gold[planted.item_id].append(planted)
         tamperers = dict(Item.objects.filter(pk__in=list(gold)).values_list("pk", "metadata__tamper__contractor_id"))

@@ -15,8 +15,11 @@ from django.db import transaction
 from annotation.datasets.importing.service import ImportResult, do_import
 from annotation.datasets.models import Item
 from annotation.demo.code_items import demo_code_rows
+from annotation.studies.lifecycle import StudySpec, do_create_study
+from annotation.studies.models import Study, TaskKind
+from annotation.studies.task_options import TaskOptions
 from annotation.users import Role, User
-from assist.interface import start_demo_runs
+from assist.interface import CPU_CRITIC, EXECUTION_CRITIC, critic_choices, start_demo_runs
 
 SUMMARIES_FILE = Path(__file__).with_name("summaries.jsonl")
 CODE_DATASET = "HumanEval code review (demo)"
@@ -98,4 +101,33 @@ def seed_demo(
             description="Short passages, questions and answers written for the demo; some answers carry planted flaws.",
         )
     runs = start_demo_critiques(owner, cpu_critic_url) if critiques else []
+    if critiques:
+        seed_comparison_study(owner)
     return SeedReport(users_created=users, imports=[code, summaries], run_ids=runs)
+
+
+COMPARISON_STUDY = "Which critique is best? (demo, CriticGPT comparison)"
+COMPARISON_INSTRUCTIONS = """Each task shows one piece of code and three critiques of it, in random order, blind to
+who wrote them. Rate each critique on every question (keys 1-7 answer the focused question).
+The problem shown under each critique is the bug known to be in the code: say whether the critique
+points it out."""
+
+
+def seed_comparison_study(owner: User) -> None:
+    """A draft comparison of the demo's two critics and the planted bugs' own descriptions (gold),
+    over the code items the CPU critic critiques; it launches once both critics' runs are done."""
+    if Study.objects.filter(name=COMPARISON_STUDY).exists():
+        return
+    critics = [pk for pk, name in critic_choices() if name in (EXECUTION_CRITIC, CPU_CRITIC)]
+    code = Item.objects.filter(dataset__name=CODE_DATASET, kind="code").exclude(tests="").order_by("id")
+    spec = StudySpec(
+        name=COMPARISON_STUDY,
+        item_ids=list(code.values_list("pk", flat=True)[:CPU_CRITIC_ITEMS]),
+        contractors=list(User.objects.filter(username__in=("contractor1", "contractor2"))),
+        task_kind=TaskKind.COMPARE,
+        reviews_per_item=2,
+        seed=2024,
+        instructions=COMPARISON_INSTRUCTIONS,
+        tasks=TaskOptions(compare_critic_ids=critics, include_gold=True, per_task=3),
+    )
+    do_create_study(spec, owner)

@@ -20,6 +20,12 @@ from annotation.studies.models import Assignment, TaskKind
 COMPARISON_KINDS = (TaskKind.COMPARE, TaskKind.PREFER)
 
 
+def _open(assignment: Assignment) -> None:
+    """A review task's review starts when it opens; other kinds have their own endpoints (kind says which)."""
+    if assignment.study.task_kind == TaskKind.REVIEW:
+        open_review(assignment)
+
+
 class TaskViewSet(viewsets.ReadOnlyModelViewSet[Assignment]):
     """A contractor's own tasks. AI comments appear only in tasks of an assisted arm."""
 
@@ -40,7 +46,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet[Assignment]):
         assignment = get_object_or_404(
             claimed_assignments_for(api_user(request)).select_related("study", "item", "arm"), pk=kwargs["pk"]
         )
-        open_review(assignment)
+        _open(assignment)
         return Response(TaskDetailSerializer(assignment).data)
 
     @extend_schema(request=None, responses={200: TaskDetailSerializer, 204: None})
@@ -51,7 +57,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet[Assignment]):
         if assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         assignment = get_object_or_404(self.get_queryset(), pk=assignment.pk)
-        open_review(assignment)
+        _open(assignment)
         return Response(TaskDetailSerializer(assignment).data)
 
     def _claimed(self, request: Request, pk: str, kinds: tuple[str, ...]) -> Assignment:

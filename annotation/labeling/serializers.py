@@ -43,13 +43,19 @@ class TaskItemSerializer(serializers.ModelSerializer[Item]):
 
 class TaskSerializer(serializers.ModelSerializer[Assignment]):
     study = serializers.CharField(source="study.name")
+    kind = serializers.CharField(
+        source="study.task_kind",
+        help_text="review; compare or prefer (see comparison/); tamper: what the task asks.",
+    )
     item = serializers.SerializerMethodField(
         help_text="What the task shows; null while it waits in the queue (it opens in its turn, through next)."
     )
 
     class Meta:
         model = Assignment
-        fields: tuple[str, ...] = ("id", "study", "status", "started_at", "submitted_at", "active_seconds", "item")
+        fields: tuple[str, ...] = (
+            "id", "study", "kind", "status", "started_at", "submitted_at", "active_seconds", "item",
+        )  # fmt: skip
 
     @extend_schema_field(TaskItemSerializer(allow_null=True))
     def get_item(self, assignment: Assignment) -> dict[str, Any] | None:

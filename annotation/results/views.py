@@ -38,6 +38,8 @@ def study_results_page(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     study = get_study_for_researcher(request, pk)
     if study.task_kind in (TaskKind.COMPARE, TaskKind.PREFER):
         return comparison_results_page(request, study)
+    if study.task_kind == TaskKind.TAMPER:
+        return redirect("study-tampers", pk=study.pk)
     current = current_analysis(study)
     body = current.snapshot.payload if current.snapshot is not None else {}
     context = {

@@ -43,6 +43,7 @@ from annotation.studies.serializers import (
     StudyExportSerializer,
     StudySerializer,
 )
+from annotation.tampering.review import tamper_summary
 
 
 class StudyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Study]):
@@ -200,6 +201,8 @@ class StudyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Study]
         study = self.get_object()
         if study.task_kind in (TaskKind.COMPARE, TaskKind.PREFER):
             return Response(current_results(study))
+        if study.task_kind == TaskKind.TAMPER:
+            return Response(tamper_summary(study))
         current = current_analysis(study)
         snapshot = current.snapshot
         if current.fresh and snapshot is not None:

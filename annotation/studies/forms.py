@@ -69,7 +69,7 @@ class StudyForm(forms.Form):
     contractors = forms.ModelMultipleChoiceField(
         queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    task_kind = forms.ChoiceField(choices=TaskKind.choices, initial=TaskKind.REVIEW, label="Task")
+    task_kind = forms.ChoiceField(choices=TaskKind.choices, initial=TaskKind.REVIEW, required=False, label="Task")
     compare_critics = forms.TypedMultipleChoiceField(
         coerce=int, required=False, widget=forms.CheckboxSelectMultiple, label="Critics whose critiques are compared"
     )
@@ -104,7 +104,7 @@ class StudyForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("task_kind", TaskKind.REVIEW) != TaskKind.REVIEW:
+        if (data.get("task_kind") or TaskKind.REVIEW) != TaskKind.REVIEW:
             return data
         if not data.get("unassisted") and not data.get("critics"):
             raise forms.ValidationError("Choose at least one arm: unassisted, or a critic for an assisted arm.")
@@ -126,7 +126,7 @@ class StudyForm(forms.Form):
             instructions=data["instructions"],
             time_limit_s=data["time_limit_s"],
             abandon_after_s=data["abandon_after_s"],
-            task_kind=data["task_kind"],
+            task_kind=data["task_kind"] or TaskKind.REVIEW,
             tasks=TaskOptions(
                 compare_critic_ids=data["compare_critics"],
                 reports_from=data["reports_from"],

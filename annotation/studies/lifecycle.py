@@ -37,6 +37,8 @@ from assist.interface import (
     generating_critic_ids,
     items_in_active_runs,
     items_missing_chosen_critique,
+    refinement_gaps,
+    request_refinements,
     start_run_for_items,
 )
 
@@ -47,7 +49,7 @@ class StudyRefused(Exception):
 
 @dataclass(frozen=True)
 class MissingCritiques:
-    name: str  # the arm, or "Compared" for a comparison study's critic
+    name: str  # the arm, or "Compared" / "Refined" for a comparison study's critic
     critic_id: int
     critic_name: str
     item_ids: list[int]
@@ -55,7 +57,8 @@ class MissingCritiques:
     running: set[int] = field(default_factory=set)  # items a run is still working on
 
     def __str__(self) -> str:
-        text = f"{self.name}: {len(self.item_ids)} items have no chosen critique from {self.critic_name}"
+        where = self.name if self.name in ("Compared", "Refined") else f"Arm {self.name}"
+        text = f"{where}: {len(self.item_ids)} items have no chosen critique from {self.critic_name}"
         if self.running:
             text += f" ({len(self.running)} being generated now)"
         if self.failed:
@@ -73,7 +76,7 @@ def _critics_needed(study: Study) -> list[tuple[str, int, str]]:
     """(where, critic, name) of every critic whose chosen critiques the study shows."""
     if study.task_kind == TaskKind.REVIEW:
         arms = study.arms.filter(kind=ArmKind.ASSISTED).select_related("critic")
-        return [(f"Arm {arm.name}", arm.critic_id, str(arm.critic)) for arm in arms if arm.critic_id is not None]
+        return [(arm.name, arm.critic_id, str(arm.critic)) for arm in arms if arm.critic_id is not None]
     if study.task_kind == TaskKind.COMPARE:
         chosen = critic_choices(setup_of(study).critics.values_list("pk", flat=True))
         generating = set(generating_critic_ids(pk for pk, _ in chosen))
@@ -113,6 +116,14 @@ def do_generate_missing_critiques(study: Study, user: User) -> tuple[list[int], 
                 runs.append(start_run_for_items(missing.critic_id, wanted, user))
             except RunRefused as exc:
                 refused.append(str(exc))
+        setup = setup_of(study) if study.task_kind == TaskKind.PREFER else None
+        if setup is not None and setup.refine_critic_id is not None:
+            unrefined, _ = refinement_gaps(setup.refine_critic_id, study_item_ids(study))
+            try:
+                if unrefined:
+                    runs.extend(request_refinements(setup.refine_critic_id, unrefined, user))
+            except RunRefused as exc:
+                refused.append(str(exc))
     return runs, refused
 
 
@@ -142,6 +153,12 @@ def do_drop_failed_items(study: Study, user: User) -> list[dict[str, object]]:
     return records
 
 
+def unrefined_count(study: Study) -> int:
+    """A response comparison's items that have their critique but no refinement yet."""
+    critic = setup_of(study).refine_critic_id if study.task_kind == TaskKind.PREFER else None
+    return len(refinement_gaps(critic, study_item_ids(study))[0]) if critic else 0
+
+
 def check_launch(study: Study) -> list[str]:
     problems: list[str] = []
     if study.status not in (StudyStatus.DRAFT, StudyStatus.READY):
@@ -169,6 +186,13 @@ def check_launch(study: Study) -> list[str]:
         if not contractors:
             problems.append("Enrol contractors.")
     problems.extend(str(missing) for missing in check_missing_critiques(study))
+    if item_ids and study.task_kind == TaskKind.PREFER and (critic := setup_of(study).refine_critic_id):
+        unrefined, writing = refinement_gaps(critic, item_ids)
+        if unrefined or writing:
+            problems.append(
+                f"{len(unrefined)} items have their critique but no refinement yet ({writing} being written): "
+                "generate them before launching."
+            )
     if item_ids and study.task_kind in (TaskKind.COMPARE, TaskKind.PREFER):
         problems.extend(check_candidates(study))
     return problems

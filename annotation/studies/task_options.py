@@ -9,7 +9,7 @@ from annotation.comparing.models import ComparisonSetup
 from annotation.datasets.models import Dataset
 from annotation.studies.models import Study, TaskKind
 from annotation.tampering.models import TamperSetup
-from assist.interface import critic_choices, generating_critic_ids
+from assist.interface import can_refine, critic_choices
 
 
 @dataclass
@@ -35,8 +35,8 @@ def check_task_options(kind: str, options: TaskOptions) -> dict[str, str]:
         if not 2 <= options.per_task <= 4:
             errors["per_task"] = "Show 2, 3 or 4 critiques per task."
     elif kind == TaskKind.PREFER:
-        if options.refine_critic_id is None or not generating_critic_ids([options.refine_critic_id]):
-            errors["refine_critic"] = "Choose the model-server critic whose refinements are compared."
+        if options.refine_critic_id is None or not can_refine(options.refine_critic_id):
+            errors["refine_critic"] = "Choose the model-server (vLLM) critic whose refinements are compared."
     elif kind == TaskKind.TAMPER:
         name = options.tamper_dataset.strip()
         if not name:

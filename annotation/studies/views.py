@@ -31,6 +31,7 @@ from annotation.studies.lifecycle import (
     do_generate_missing_critiques,
     do_launch,
     do_mark_ready,
+    unrefined_count,
 )
 from annotation.studies.models import Enrollment, Study, StudyItem, StudyStatus
 from annotation.web.highlight import numbered_lines
@@ -92,6 +93,7 @@ def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "problems": check_launch(study) if setting_up else [],
         "missing": missing,
         "any_failed": any(m.failed for m in missing),
+        "unrefined": unrefined_count(study) if setting_up else 0,
         "enrol_form": EnrolForm() if setting_up else None,
     }
     return render(request, "annotation/study_detail.html", context)
@@ -183,7 +185,8 @@ def study_generate_critiques(request: HttpRequest, pk: int) -> HttpResponse:
     for reason in refused:
         messages.error(request, reason)
     if started:
-        messages.success(request, f"Started {len(started)} critique run(s): " + ", ".join(f"#{n}" for n in started))
+        what = "refinement(s)" if study.task_kind == "prefer" else "critique run(s)"
+        messages.success(request, f"Started {len(started)} {what}: " + ", ".join(f"#{n}" for n in started[:20]))
     elif not check_missing_critiques(study):
         messages.info(request, "Every assisted item already has its critique.")
     return redirect("study-detail", pk=study.pk)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from annotation.tampering.checks import execute_tests
+from annotation.tampering.testing import execute_tests
 
 
 @shared_task(

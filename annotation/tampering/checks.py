@@ -4,52 +4,22 @@ every time? CriticGPT kept the bugs a critic misses at least once)."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from annotation.datasets.models import PlantedFlaw
 from annotation.results.matching import Span, overlap
+from annotation.tampering.celery_jobs import run_tamper_tests
 from annotation.tampering.models import Tamper, TamperSetup
 from annotation.tampering.work import digest
 from assist.interface import RunRefused, critique_spans_of_run, run_status, start_run_for_items
-from models_service.sandbox import Limits, SandboxUnavailable, run_python
 
 CHECK_SAMPLES = 3
-OUTPUT_TAIL = 4000
 
 
 def do_request_tests(tamper: Tamper) -> None:
-    from annotation.tampering.celery_jobs import run_tamper_tests
-
     version = digest(tamper.text)
     Tamper.objects.filter(pk=tamper.pk).update(tests={"state": "running", "for": version})
     transaction.on_commit(lambda: run_tamper_tests.delay(tamper.pk, version))
-
-
-def execute_tests(tamper_id: int, version: str) -> str:
-    """Run the item's tests on the tampered text; the result is kept only if the text is still that version."""
-    tamper = Tamper.objects.select_related("assignment__item").get(pk=tamper_id)
-    if digest(tamper.text) != version:
-        return "stale: the text changed since the run was asked for"
-    item = tamper.assignment.item
-    try:
-        result = run_python(f"{tamper.text}\n\n{item.tests}\n", limits=Limits(), mode=settings.REDLINE_SANDBOX)  # type: ignore[arg-type]
-    except SandboxUnavailable as exc:
-        Tamper.objects.filter(pk=tamper_id).update(tests={"state": "error", "for": version, "output": str(exc)})
-        return "error"
-    output = (result.stdout + result.stderr)[-OUTPUT_TAIL:]
-    state = "passed" if result.passed else "failed"
-    record = {
-        "state": state,
-        "for": version,
-        "timed_out": result.timed_out,
-        "output": output,
-        "seconds": round(result.duration_s, 3),
-        "at": timezone.now().isoformat(),
-    }
-    Tamper.objects.filter(pk=tamper_id, text=tamper.text).update(tests=record)
-    return state
 
 
 def do_request_critic_check(tamper: Tamper) -> None:

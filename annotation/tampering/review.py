@@ -32,3 +32,20 @@ def do_review_tamper(tamper: Tamper, verdict: str, note: str, user: User) -> Non
             item = Item.objects.select_for_update().get(pk=locked.item_id)
             item.metadata = {**item.metadata, "tamper": {**item.metadata.get("tamper", {}), "review": verdict}}
             item.save(update_fields=("metadata",))
+
+
+def tamper_summary(study: Study) -> dict[str, object]:
+    """What a tampering study produced: tampers by review state, how many the tests or the critic miss."""
+    tampers = list(tampers_of(study))
+    checks = [t.critic_check for t in tampers if (t.critic_check or {}).get("state") == "done"]
+    return {
+        "study": study.pk,
+        "task_kind": study.task_kind,
+        "dataset": getattr(getattr(study, "tamper_setup", None), "dataset_name", ""),
+        "tampers": len(tampers),
+        "by_review": {state: sum(t.review == state for t in tampers) for state in TamperReview.values},
+        "tests_do_not_catch": sum((t.tests or {}).get("state") == "passed" for t in tampers),
+        "critic_checked": len(checks),
+        "critic_missed_at_least_once": sum(not c.get("caught_every_time") for c in checks),
+        "items": [t.item_id for t in tampers if t.item_id is not None],
+    }

@@ -18,7 +18,7 @@ from annotation.datasets.models import Dataset, Item
 from annotation.results.exporting.native import native_rows
 from annotation.results.exporting.pairs import study_votes
 from annotation.results.exporting.release import release_rows
-from annotation.results.exporting.tables import TABLES
+from annotation.results.exporting.tables import TABLES, tables_for
 from annotation.results.exporting.writers import FORMATS, write_documents, write_table
 from annotation.studies.models import Study
 
@@ -87,7 +87,7 @@ def do_export(
         files[RELEASE], schema[RELEASE] = f"{RELEASE}.jsonl", {"description": RELEASE_DESCRIPTION}
         if progress is not None:
             progress(RELEASE, counts[RELEASE])
-    for name in [] if fmt == RELEASE else tables or list(TABLES):
+    for name in [] if fmt == RELEASE else tables or tables_for(study):
         types, queryset, description = TABLES[name]
         path = out / f"{name}.{fmt}"
         counts[name] = write_table(

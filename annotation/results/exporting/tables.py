@@ -138,3 +138,13 @@ TABLES: dict[str, tuple[dict[str, str], Callable[[Study], QuerySet[Any] | Iterat
         "Comparison tasks as preference pairs: (prompt, chosen, rejected) from overall scores or the preference.",
     ),
 }
+
+
+COMPARISON_TABLES = ("comparison_ratings", "comparison_pairs")
+
+
+def tables_for(study: Study) -> list[str]:
+    """The tables an export of the study holds unless others are asked for: its task kind's own."""
+    if study.task_kind in ("compare", "prefer"):
+        return ["assignments", "items", *COMPARISON_TABLES]
+    return [name for name in TABLES if name not in COMPARISON_TABLES]
