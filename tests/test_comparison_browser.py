@@ -79,6 +79,12 @@ def test_a_comparison_answered_with_the_keyboard_and_the_mouse(
     expect(page.get_by_text(re.compile("Comparison submitted"))).to_be_visible()
     comparison.refresh_from_db()
     assert comparison.status == "submitted"
+    page.get_by_role("button", name="Log out").click()
+    log_in(page, live_server, researcher.username)
+    page.goto(f"{live_server.url}/studies/{study.pk}/results/")
+    expect(page.get_by_role("heading", name="Elo")).to_be_visible()
+    expect(page.locator("svg.chart").first).to_be_visible()
+    shoot(page, "compare-results.png")
 
 
 def test_a_tamper_planted_with_the_keyboard_and_the_mouse_tested_by_the_worker(

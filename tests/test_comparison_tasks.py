@@ -280,3 +280,23 @@ def test_a_comparison_done_through_the_api_all_or_nothing(researcher: User, cont
     assert again.status_code == 409
     assert client.get(reverse("api-task-comparison", args=[task["id"]])).json()["critiques"][0]["overall"] == 4
     assert study.pk
+
+
+def test_a_comparison_study_is_created_and_launched_through_the_api(
+    researcher: User, contractor: User, other_researcher: User
+) -> None:
+    critics = make_critics(2)
+    items = make_items(2, critics)
+    client = client_for(researcher)
+    theirs = Study.objects.create(name="not yours", owner=other_researcher)
+    body = {"name": "api compare", "item_ids": [i.pk for i in items], "contractors": [contractor.username],
+            "task_kind": "compare", "compare_critics": [c.pk for c in critics], "per_task": 2}  # fmt: skip
+    refused = client.post(
+        reverse("api-study-list"), body | {"reports_from": theirs.pk}, content_type="application/json"
+    )
+    assert refused.status_code == 400 and "reports_from" in refused.json()
+    created = client.post(reverse("api-study-list"), body, content_type="application/json")
+    assert created.status_code == 201 and created.json()["task_kind"] == "compare"
+    study_id = created.json()["id"]
+    assert client.post(reverse("api-study-launch", args=[study_id])).status_code == 200
+    assert Candidate.objects.filter(study_id=study_id).count() == 4
