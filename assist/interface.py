@@ -30,6 +30,7 @@ from assist.runs import RunRefused, do_create_run
 __all__ = [
     "CPU_CRITIC",
     "EXECUTION_CRITIC",
+    "NOTHING_FOUND",
     "CriticNotImported",
     "Critique",
     "ImportedCritiques",
@@ -186,14 +187,14 @@ def critique_rows_for_items(items: QuerySet[Item]) -> Iterator[tuple[Any, ...]]:
 
 
 def critique_texts(critic_ids: Iterable[int], item_ids: Iterable[int]) -> dict[tuple[int, int], tuple[int, str]]:
-    """(critic, item) -> (critique id, text) of the critique a comparison shows: the chosen one, or
-    where a critic chose none (imports such as a release's human critiques, one point per sample)
-    every usable sample's points in order, under the first sample's id."""
+    """(critic, item) -> (critique id, text) of the critique a comparison shows: the chosen one (a
+    critique that found nothing reads "No problems found."), or where a critic chose none (imports
+    such as a release's human critiques, one point per sample) every sample's points in order,
+    under the first sample's id."""
     found: dict[tuple[int, int], tuple[int, str]] = {}
     parts: dict[tuple[int, int], list[str]] = {}
     rows = (
         Critique.objects.filter(critic_id__in=list(critic_ids), item_id__in=list(item_ids), error="")
-        .exclude(text="")
         .order_by("critic_id", "item_id", "-chosen", "sample_index")
         .values_list("critic_id", "item_id", "id", "text", "chosen")
     )
@@ -202,14 +203,17 @@ def critique_texts(critic_ids: Iterable[int], item_ids: Iterable[int]) -> dict[t
         if key in found and found[key][0] < 0:
             continue  # a chosen critique was found first: it is the one
         if chosen:
-            found[key] = (-critique_id, text.strip())
-            continue
-        parts.setdefault(key, []).append(text.strip())
-        found.setdefault(key, (critique_id, ""))
+            found[key] = (-critique_id, text.strip() or NOTHING_FOUND)
+        elif text.strip():
+            parts.setdefault(key, []).append(text.strip())
+            found.setdefault(key, (critique_id, ""))
     return {
         key: (abs(critique_id), text if critique_id < 0 else _points(parts[key]))
         for key, (critique_id, text) in found.items()
     }
+
+
+NOTHING_FOUND = "No problems found."
 
 
 def _points(texts: list[str]) -> str:
@@ -234,10 +238,12 @@ def refined_texts(critic_id: int, item_ids: list[int]) -> dict[int, str]:
 def refinement_gaps(critic_id: int, item_ids: list[int]) -> tuple[list[int], int]:
     """(items with the critic's chosen critique but no refinement, refinements still being written)."""
     from assist.models import Refinement, RefinementStatus
+    from assist.refining import stale_before
 
     have = dict(
         Refinement.objects.filter(critic_id=critic_id, item_id__in=item_ids)
         .exclude(status=RefinementStatus.FAILED)
+        .exclude(status=RefinementStatus.PENDING, created_at__lt=stale_before())
         .values_list("item_id", "status")
     )
     critiqued = set(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 from django.utils import timezone
@@ -12,6 +13,8 @@ from assist.models import Refinement, RefinementStatus
 from assist.pipeline import client_for, max_in_flight
 from models_service.prompts import ItemInput
 from models_service.refine import refine_messages, refined_response
+
+log = logging.getLogger(__name__)
 
 
 def execute_refinements(ids: list[int]) -> int:
@@ -23,7 +26,14 @@ def execute_refinements(ids: list[int]) -> int:
     )
     if not pending:
         return 0
-    results = asyncio.run(_refine_all(pending))
+    try:
+        results = asyncio.run(_refine_all(pending))
+    except Exception as exc:
+        log.exception("refinements %s failed", ids)
+        Refinement.objects.filter(pk__in=[r.pk for r in pending], status=RefinementStatus.PENDING).update(
+            status=RefinementStatus.FAILED, error=f"internal error: {type(exc).__name__}", finished_at=timezone.now()
+        )
+        return 0
     for refinement, (status, text, raw, error, latency) in zip(pending, results, strict=True):
         refinement.status, refinement.text, refinement.raw_output = status, text, raw
         refinement.error, refinement.latency_ms, refinement.finished_at = error, latency, timezone.now()

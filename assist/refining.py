@@ -5,17 +5,25 @@ Requested for a set of items, done by the Celery worker through the same client 
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from annotation.users import User
 from assist.models import Backend, CriticConfig, Critique, Refinement, RefinementStatus
 from assist.tasks import run_refinements
 
+PENDING_FOR = timedelta(minutes=15)  # a refinement not written by then was lost with its job
+
 
 class RefineRefused(Exception):
     pass
+
+
+def stale_before() -> datetime:
+    return timezone.now() - PENDING_FOR
 
 
 def do_request_refinements(critic: CriticConfig, item_ids: list[int], user: User | None) -> list[int]:
@@ -25,6 +33,10 @@ def do_request_refinements(critic: CriticConfig, item_ids: list[int], user: User
         raise RefineRefused(f"{critic} cannot rewrite responses: only a model server (vLLM) critic can.")
     with transaction.atomic():
         CriticConfig.objects.select_for_update().get(pk=critic.pk)
+        lost = Refinement.objects.filter(
+            critic=critic, item_id__in=item_ids, status=RefinementStatus.PENDING, created_at__lt=stale_before()
+        )
+        lost.update(status=RefinementStatus.FAILED, error="lost: no worker finished it", finished_at=timezone.now())
         have = set(
             Refinement.objects.filter(critic=critic, item_id__in=item_ids)
             .exclude(status=RefinementStatus.FAILED)

@@ -300,3 +300,24 @@ def test_a_comparison_study_is_created_and_launched_through_the_api(
     study_id = created.json()["id"]
     assert client.post(reverse("api-study-launch", args=[study_id])).status_code == 200
     assert Candidate.objects.filter(study_id=study_id).count() == 4
+
+
+def test_a_critique_or_review_that_found_nothing_is_compared_too(researcher: User, contractor: User) -> None:
+    critics = make_critics(2)
+    items = make_items(1, critics)
+    from assist.models import Critique
+
+    Critique.objects.filter(critic=critics[0]).update(text="")  # the critic found nothing to say
+    review_study = Study.objects.create(name="quiet reviews", owner=researcher, status="closed")
+    arm = review_study.arms.create(name="Unassisted", kind="unassisted")
+    other = UserFactory.create(role="contractor")
+    done = Assignment.objects.create(study=review_study, item=items[0], arm=arm, contractor=other, status="submitted")
+    Review.objects.create(assignment=done, rating=7, status="submitted", submitted_at=review_study.created_at)
+    options = TaskOptions(compare_critic_ids=[c.pk for c in critics], reports_from=review_study)
+    spec = StudySpec(name="quiet", item_ids=[items[0].pk], contractors=[contractor], task_kind="compare", tasks=options)
+    study = do_create_study(spec, researcher)
+    from annotation.studies.lifecycle import do_launch
+
+    do_launch(study)
+    texts = sorted(Candidate.objects.filter(study=study).values_list("text", flat=True))
+    assert texts.count("No problems found.") == 2 and len(texts) == 3

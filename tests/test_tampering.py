@@ -10,6 +10,7 @@ from django.urls import reverse
 from annotation.datasets.models import Dataset, Item, PlantedFlaw
 from annotation.labeling.queue import claim_next
 from annotation.studies.lifecycle import StudyRefused, StudySpec, do_create_study, select_item_ids
+from annotation.studies.models import Assignment
 from annotation.studies.task_options import TaskOptions
 from annotation.tampering.checks import refresh_critic_check
 from annotation.tampering.models import Tamper
@@ -194,3 +195,63 @@ def test_the_api_summarises_a_tampering_study(researcher: User, contractor: User
     summary = client_for(researcher).get(reverse("api-study-results", args=[study.pk])).json()
     assert summary["task_kind"] == "tamper" and summary["tampers"] == 0 and summary["by_review"]["pending"] == 0
     assert client_for(researcher).get(reverse("study-results", args=[study.pk])).status_code == 302
+
+
+def test_the_submit_carries_the_last_keystrokes_and_a_lost_test_run_can_be_asked_again(
+    researcher: User, contractor: User
+) -> None:
+    study = tamper_study(researcher, [contractor])
+    assignment = claim_next(contractor, study)
+    assert assignment is not None
+    client = client_for(contractor)
+    client.get(reverse("task", args=[assignment.pk]))
+    flaw = {"description": "Off by one", "severity": "minor", "category": "bug", "location": "line 2"}
+    client.post(reverse("task-tamper-flaw-add", args=[assignment.pk]), flaw)
+    client.post(reverse("task-tamper-text", args=[assignment.pk]), {"text": SOLUTION.replace("b\n", "b + 1\n")})
+    client.post(reverse("task-tamper-tests", args=[assignment.pk]))
+    tamper = Tamper.objects.get(assignment=assignment)
+    Tamper.objects.filter(pk=tamper.pk).update(tests=tamper.tests | {"asked": "2020-01-01T00:00:00+00:00"})
+    assert (
+        "have not run on this version"
+        in client.get(reverse("task-tamper-panel", args=[assignment.pk])).content.decode()
+    )
+    client.post(reverse("task-tamper-tests", args=[assignment.pk]))  # asked again
+    tamper.refresh_from_db()
+    execute_tests(tamper.pk, tamper.tests["for"])
+    # Typed after the tests ran, not yet autosaved: the submit sends it, and it needs its own test run.
+    newer = SOLUTION.replace("b\n", "b + 2\n")
+    refused = client.post(reverse("task-tamper-submit", args=[assignment.pk]), {"text": newer}, follow=True)
+    assert "Run the tests on this version first" in refused.content.decode()
+    tamper.refresh_from_db()
+    assert tamper.text == newer and tamper.status == "draft"
+
+
+def test_a_released_task_is_no_longer_its_first_contractors_to_change(
+    researcher: User, contractor: User, other_contractor: User
+) -> None:
+    study = tamper_study(researcher, [contractor, other_contractor])
+    assignment = claim_next(contractor, study)
+    assert assignment is not None
+    client_for(contractor).get(reverse("task", args=[assignment.pk]))
+    from annotation.labeling.queue import do_skip
+    from annotation.tampering.work import TamperLocked, do_save_text
+
+    do_skip(assignment, "cannot_judge", "")
+    Assignment.objects.filter(pk=assignment.pk).update(contractor=other_contractor, status="active")
+    taken = Assignment.objects.get(pk=assignment.pk)
+    client_for(other_contractor).get(reverse("task", args=[taken.pk]))
+    with pytest.raises(TamperLocked):
+        do_save_text(assignment, "mine")  # the first contractor's stale view of the task
+    assert Tamper.objects.get(assignment=taken).text == SOLUTION
+
+
+def test_a_tamper_study_starts_from_correct_responses(researcher: User) -> None:
+    from annotation.studies.lifecycle import check_launch
+    from tests.factories import PlantedFlawFactory
+
+    item = ItemFactory.create(kind="code", response=SOLUTION, tests="", content_hash="w" * 64)
+    PlantedFlawFactory.create(item=item, description="already flawed")
+    spec = StudySpec(name="flawed", item_ids=[item.pk], task_kind="tamper", tasks=TaskOptions(tamper_dataset="fresh"))
+    created = do_create_study(spec, researcher)
+    problems = check_launch(created)
+    assert any("already have planted flaws" in p for p in problems) and any("no tests" in p for p in problems)

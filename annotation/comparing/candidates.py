@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from annotation.comparing.models import Candidate, CandidateSource, Comparison, ComparisonSetup, CritiqueRating
 from annotation.datasets.models import Item, PlantedFlaw
-from annotation.labeling.models import FlawReport, ReviewStatus
+from annotation.labeling.models import FlawReport, Review, ReviewStatus
 from annotation.studies.models import Assignment, Study, StudyItem, TaskKind
-from assist.interface import critic_choices, critique_texts, refined_texts
+from assist.interface import NOTHING_FOUND, critic_choices, critique_texts, refined_texts
 
 GOLD = "Gold: the planted flaws' descriptions"
 REPORTS = "Human: flaw reports"
@@ -32,18 +32,20 @@ def setup_of(study: Study) -> ComparisonSetup:
     return ComparisonSetup.objects.get_or_create(study=study)[0]
 
 
+# Human critiques are written out plainly, one point per line, like most critics' critiques: the
+# format should not tell a contractor where a critique came from.
 def _report_text(reports: list[FlawReport]) -> str:
     lines = []
     for report in reports:
-        where = f"Lines {report.line_start}-{report.line_end}: " if report.line_start else ""
+        where = f"Line {report.line_start}: " if report.line_start else ""
         if not where and report.quote:
             where = f'"{report.quote[:120]}": '
-        lines.append(f"- {where}{report.description} ({report.get_severity_display().lower()})")
-    return "\n".join(lines)
+        lines.append(f"- {where}{report.description}")
+    return "\n".join(lines) or NOTHING_FOUND
 
 
 def _gold_text(flaws: list[PlantedFlaw]) -> str:
-    return "\n".join(f"- {flaw.description} ({flaw.get_severity_display().lower()})" for flaw in flaws)
+    return "\n".join(f"- {flaw.description}" for flaw in flaws)
 
 
 def build_candidates(study: Study) -> list[Candidate]:
@@ -86,24 +88,22 @@ def build_candidates(study: Study) -> list[Candidate]:
                     )
                 )
     if setup.reports_from_id is not None:
+        # Every submitted review is a human critique, one that reported nothing included.
+        reviews = Review.objects.filter(
+            assignment__study_id=setup.reports_from_id, assignment__item_id__in=item_ids, status=ReviewStatus.SUBMITTED
+        ).select_related("assignment")
         by_review: dict[int, list[FlawReport]] = defaultdict(list)
-        reports = FlawReport.objects.filter(
-            review__assignment__study_id=setup.reports_from_id,
-            review__assignment__item_id__in=item_ids,
-            review__status=ReviewStatus.SUBMITTED,
-        ).select_related("review__assignment")
-        for report in reports.order_by("review_id", "id"):
+        for report in FlawReport.objects.filter(review__in=reviews).order_by("review_id", "id"):
             by_review[report.review_id].append(report)
-        for group in by_review.values():
-            assignment = group[0].review.assignment
+        for review in reviews.order_by("pk"):
             found.append(
                 Candidate(
                     study=study,
-                    item_id=assignment.item_id,
+                    item_id=review.assignment.item_id,
                     source=CandidateSource.REPORTS,
                     label=REPORTS,
-                    text=_report_text(group),
-                    author_id=assignment.contractor_id,
+                    text=_report_text(by_review[review.pk]),
+                    author_id=review.assignment.contractor_id,
                 )
             )
     if setup.include_gold:

@@ -6,6 +6,7 @@ check_* says what is wrong with an answer or what is missing; do_* saves it unde
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -61,13 +62,19 @@ def check_answer(comparison: Comparison, answer: Answer) -> str:
 
 
 def _score(value: str) -> int | None:
-    return int(value) if value.isdigit() and 1 <= int(value) <= 7 else None
+    return int(value) if re.fullmatch(r"[1-7]", value) else None
 
 
-def _lock(assignment: Assignment) -> Comparison:
+def _lock(assignment: Assignment, *, submitting: bool = False) -> Comparison | None:
+    """The task's comparison under a row lock (the assignment first, as everywhere), if it may
+    change; None when submitting one already submitted (a retry or a double click)."""
     locked = Assignment.objects.select_for_update().select_related("study").get(pk=assignment.pk)
-    comparison = Comparison.objects.select_for_update().get(assignment=locked)
+    comparison = Comparison.objects.select_for_update().filter(assignment=locked).first()
+    if comparison is None or locked.contractor_id != assignment.contractor_id:
+        raise ComparisonLocked("the task is no longer yours.")
     if comparison.status == ComparisonStatus.SUBMITTED:
+        if submitting:
+            return None
         raise ComparisonLocked("it was submitted and can no longer change.")
     if locked.study.status != StudyStatus.RUNNING:
         raise ComparisonLocked("the study is closed.")
@@ -80,6 +87,7 @@ def do_answer(assignment: Assignment, answer: Answer) -> Comparison:
     """Save one answer (an empty value clears it)."""
     with transaction.atomic():
         comparison = _lock(assignment)
+        assert comparison is not None
         score = _score(answer.value)
         if answer.field == "preference":
             comparison.preference = score
@@ -120,10 +128,9 @@ def check_submit(comparison: Comparison) -> list[str]:
 def do_submit_comparison(assignment: Assignment) -> bool:
     """Submit; False when it already was (a retry or a double click)."""
     with transaction.atomic():
-        comparison = Comparison.objects.select_for_update().get(assignment_id=assignment.pk)
-        if comparison.status == ComparisonStatus.SUBMITTED:
+        comparison = _lock(assignment, submitting=True)
+        if comparison is None:
             return False
-        comparison = _lock(assignment)
         problems = check_submit(comparison)
         if problems:
             raise ValueError(" ".join(problems))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -108,7 +109,7 @@ def comparison_page(request: HttpRequest, assignment: Assignment) -> HttpRespons
 def _answer_of(request: HttpRequest) -> Answer:
     def number(name: str) -> int | None:
         value = request.POST.get(name, "")
-        return int(value) if value.isdigit() and len(value) < 12 else None
+        return int(value) if re.fullmatch(r"[0-9]{1,10}", value) else None
 
     return Answer(
         field=request.POST.get("field", "")[:40],

@@ -62,7 +62,10 @@ class TaskSerializer(serializers.ModelSerializer[Assignment]):
         # A queued task's text would let a contractor read ahead, off the clock that measures active time.
         if assignment.status == AssignmentStatus.PENDING:
             return None
-        return dict(TaskItemSerializer(assignment.item).data)
+        data = dict(TaskItemSerializer(assignment.item).data)
+        if assignment.study.task_kind == "prefer":
+            data["response"] = ""  # one of the two responses compared: which one must stay blind
+        return data
 
 
 class TaskDetailSerializer(TaskSerializer):

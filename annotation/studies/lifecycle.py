@@ -28,7 +28,7 @@ from annotation.studies.models import (
     StudyStatus,
     TaskKind,
 )
-from annotation.studies.task_options import TaskOptions, check_task_options, do_create_task_setup
+from annotation.studies.task_options import TaskOptions, check_task_launch, check_task_options, do_create_task_setup
 from annotation.users import User
 from assist.interface import (
     RunRefused,
@@ -186,6 +186,7 @@ def check_launch(study: Study) -> list[str]:
         if not contractors:
             problems.append("Enrol contractors.")
     problems.extend(str(missing) for missing in check_missing_critiques(study))
+    problems.extend(check_task_launch(study, item_ids))
     if item_ids and study.task_kind == TaskKind.PREFER and (critic := setup_of(study).refine_critic_id):
         unrefined, writing = refinement_gaps(critic, item_ids)
         if unrefined or writing:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from annotation.comparing.models import ComparisonSetup
-from annotation.datasets.models import Dataset
+from annotation.datasets.models import Dataset, Item, PlantedFlaw
 from annotation.studies.models import Study, TaskKind
 from annotation.tampering.models import TamperSetup
 from assist.interface import can_refine, critic_choices
@@ -59,6 +59,24 @@ def do_create_task_setup(study: Study, options: TaskOptions) -> None:
         )
         setup.critics.set([pk for pk, _ in critic_choices(options.compare_critic_ids)])
     elif study.task_kind == TaskKind.TAMPER:
-        TamperSetup.objects.create(
-            study=study, dataset_name=options.tamper_dataset.strip(), critic_id=options.tamper_critic_id
+        dataset = Dataset.objects.create(
+            name=options.tamper_dataset.strip(),
+            description=f"Tampered items from study {study.name}: usable in studies once accepted.",
+            source_format="tampering",
+            created_by=study.owner,
         )
+        TamperSetup.objects.create(study=study, dataset=dataset, critic_id=options.tamper_critic_id)
+
+
+def check_task_launch(study: Study, item_ids: list[int]) -> list[str]:
+    """What a task kind needs of its items: a tamper starts from a correct response."""
+    if study.task_kind != TaskKind.TAMPER:
+        return []
+    flawed = PlantedFlaw.objects.filter(item_id__in=item_ids).values("item_id").distinct().count()
+    untested = Item.objects.filter(pk__in=item_ids, kind="code", tests="").count()
+    problems = []
+    if flawed:
+        problems.append(f"{flawed} items already have planted flaws: a tamper starts from a correct response.")
+    if untested:
+        problems.append(f"{untested} code items have no tests to run on the tampered version.")
+    return problems

@@ -5,6 +5,7 @@ every time? CriticGPT kept the bugs a critic misses at least once)."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from annotation.datasets.models import PlantedFlaw
 from annotation.results.matching import Span, overlap
@@ -18,7 +19,8 @@ CHECK_SAMPLES = 3
 
 def do_request_tests(tamper: Tamper) -> None:
     version = digest(tamper.text)
-    Tamper.objects.filter(pk=tamper.pk).update(tests={"state": "running", "for": version})
+    asked = timezone.now().isoformat()
+    Tamper.objects.filter(pk=tamper.pk).update(tests={"state": "running", "for": version, "asked": asked})
     transaction.on_commit(lambda: run_tamper_tests.delay(tamper.pk, version))
 
 

@@ -11,7 +11,12 @@ from annotation.choices import Category, Severity
 
 class TamperSetup(models.Model):
     study = models.OneToOneField("annotation.Study", on_delete=models.CASCADE, related_name="tamper_setup")
-    dataset_name = models.CharField(max_length=200, help_text="Accepted tampers become items of this dataset.")
+    dataset = models.ForeignKey(
+        "annotation.Dataset",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Made with the study; each submitted tamper becomes one of its items.",
+    )
     critic = models.ForeignKey(
         "assist.CriticConfig",
         null=True,

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from annotation.datasets.models import Item
 from annotation.studies.models import Study
-from annotation.tampering.models import Tamper, TamperReview, TamperStatus
+from annotation.tampering.models import Tamper, TamperReview, TamperSetup, TamperStatus
 from annotation.users import User
 
 
@@ -41,7 +41,7 @@ def tamper_summary(study: Study) -> dict[str, object]:
     return {
         "study": study.pk,
         "task_kind": study.task_kind,
-        "dataset": getattr(getattr(study, "tamper_setup", None), "dataset_name", ""),
+        "dataset": TamperSetup.objects.filter(study=study).values_list("dataset_id", flat=True).first(),
         "tampers": len(tampers),
         "by_review": {state: sum(t.review == state for t in tampers) for state in TamperReview.values},
         "tests_do_not_catch": sum((t.tests or {}).get("state") == "passed" for t in tampers),

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
@@ -21,7 +22,7 @@ from annotation.access import (
 from annotation.choices import CATEGORIES_BY_KIND, Category, Severity
 from annotation.labeling.models import SkipReason
 from annotation.labeling.next import to_next_task
-from annotation.studies.models import Assignment, StudyStatus, TaskKind
+from annotation.studies.models import Assignment, AssignmentStatus, StudyStatus, TaskKind
 from annotation.tampering.checks import do_request_critic_check, do_request_tests, refresh_critic_check
 from annotation.tampering.models import Tamper, TamperStatus
 from annotation.tampering.review import do_review_tamper, tampers_of
@@ -82,9 +83,15 @@ def tamper_page(request: HttpRequest, assignment: Assignment) -> HttpResponse:
     return render(request, TEMPLATE, _context(assignment, open_tamper(assignment)))
 
 
-def _panel(request: HttpRequest, assignment: Assignment, **extra: Any) -> HttpResponse:
+def _part(request: HttpRequest, assignment: Assignment, part: str, **extra: Any) -> HttpResponse:
+    """One part of the side panel (the changes, or the flaws), and the submit state out of band:
+    the flaw form the contractor may be typing in is never replaced."""
     tamper = Tamper.objects.get(assignment=assignment)
-    return render(request, f"{TEMPLATE}#panel", _context(assignment, tamper, **extra))
+    context = _context(assignment, tamper, **extra)
+    html = render_to_string(f"{TEMPLATE}#{part}", context, request)
+    if not context["locked"]:
+        html += render_to_string(f"{TEMPLATE}#state", context | {"oob": True}, request)
+    return HttpResponse(html)
 
 
 @contractor_required
@@ -99,7 +106,7 @@ def save_text(request: HttpRequest, pk: int) -> HttpResponse:
             do_save_text(assignment, text)
         except TamperLocked as exc:
             problem = f"Not saved: {exc}"
-    return _panel(request, assignment, save_error=problem)
+    return _part(request, assignment, "changes", save_error=problem)
 
 
 @contractor_required
@@ -114,7 +121,10 @@ def add_flaw(request: HttpRequest, pk: int) -> HttpResponse:
             do_add_flaw(assignment, **fields)
         except TamperLocked as exc:
             errors = {"flaw": str(exc)}
-    return _panel(request, assignment, flaw_errors=errors)
+    response = _part(request, assignment, "flaws", flaw_errors=errors)
+    if not errors:
+        response["HX-Trigger"] = "flaw-added"
+    return response
 
 
 @contractor_required
@@ -125,8 +135,8 @@ def delete_flaw(request: HttpRequest, pk: int, flaw_pk: int) -> HttpResponse:
     try:
         do_delete_flaw(assignment, flaw_pk)
     except TamperLocked as exc:
-        return _panel(request, assignment, flaw_errors={"flaw": str(exc)})
-    return _panel(request, assignment)
+        return _part(request, assignment, "flaws", flaw_errors={"flaw": str(exc)})
+    return _part(request, assignment, "flaws")
 
 
 @contractor_required
@@ -134,18 +144,19 @@ def delete_flaw(request: HttpRequest, pk: int, flaw_pk: int) -> HttpResponse:
 def run_tests(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_contractor(request, pk, kinds=KINDS)
     tamper = open_tamper(assignment)
-    if tests_state(tamper) == "stale" and tamper.status == TamperStatus.DRAFT:
+    running = assignment.status == AssignmentStatus.ACTIVE and assignment.study.status == StudyStatus.RUNNING
+    if running and tamper.status == TamperStatus.DRAFT and tests_state(tamper) == "stale":
         do_request_tests(tamper)
-    return _panel(request, assignment)
+    return _part(request, assignment, "changes")
 
 
 @contractor_required
 @require_GET
 def panel(request: HttpRequest, pk: int) -> HttpResponse:
-    """The side panel alone, polled while the tests run or the critic checks a submitted tamper."""
+    """The changes part alone, polled while the tests run."""
     assignment = get_assignment_for_contractor(request, pk, kinds=KINDS)
     open_tamper(assignment)
-    return _panel(request, assignment)
+    return _part(request, assignment, "changes")
 
 
 @contractor_required
@@ -154,7 +165,8 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_contractor(request, pk, kinds=KINDS)
     open_tamper(assignment)
     try:
-        item = do_submit_tamper(assignment)
+        text = request.POST.get("text")
+        item = do_submit_tamper(assignment, text.replace("\r\n", "\n") if text else None)
     except (ValueError, TamperLocked) as exc:
         messages.error(request, f"Not submitted: {exc}")
         return redirect("task", pk=assignment.pk)

@@ -7,20 +7,24 @@ check_* says what stands in the way; do_* changes state under a row lock.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
+import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
 from annotation.choices import CATEGORIES_BY_KIND, FlawOrigin, Severity
-from annotation.datasets.models import Dataset, Item, PlantedFlaw, content_hash
+from annotation.datasets.models import Item, PlantedFlaw, content_hash
 from annotation.studies.models import Assignment, AssignmentStatus, StudyStatus
 from annotation.tampering.models import Tamper, TamperFlaw, TamperReview, TamperSetup, TamperStatus
 
 MAX_TEXT = 200_000
 MAX_FLAWS = 10
+RUNNING_FOR_S = 120  # a test run not back by then was lost
 
 
 class TamperLocked(Exception):
@@ -43,15 +47,27 @@ def open_tamper(assignment: Assignment) -> Tamper:
     return Tamper.objects.get_or_create(assignment=assignment, defaults={"text": assignment.item.response})[0]
 
 
-def _lock(assignment: Assignment) -> Tamper:
+def _lock(assignment: Assignment, *, submitting: bool = False) -> Tamper | None:
+    """The task's tamper under a row lock (the assignment first, as everywhere), if it may change.
+    None when submitting something already submitted (a retry)."""
     locked = Assignment.objects.select_for_update().select_related("study", "item").get(pk=assignment.pk)
-    tamper = Tamper.objects.select_for_update().get(assignment=locked)
+    tamper = Tamper.objects.select_for_update().filter(assignment=locked).first()
+    if tamper is None or locked.contractor_id != assignment.contractor_id:
+        raise TamperLocked("the task is no longer yours.")
     if tamper.status == TamperStatus.SUBMITTED:
+        if submitting:
+            return None
         raise TamperLocked("it was submitted and can no longer change.")
     if locked.study.status != StudyStatus.RUNNING:
         raise TamperLocked("the study is closed.")
     if locked.status != AssignmentStatus.ACTIVE:
         raise TamperLocked("the task is no longer yours.")
+    return tamper
+
+
+def _editable(assignment: Assignment) -> Tamper:
+    tamper = _lock(assignment)
+    assert tamper is not None
     return tamper
 
 
@@ -65,7 +81,7 @@ def check_text(text: str) -> str:
 
 def do_save_text(assignment: Assignment, text: str) -> Tamper:
     with transaction.atomic():
-        tamper = _lock(assignment)
+        tamper = _editable(assignment)
         if tamper.text != text:
             tamper.text = text
             tamper.updated_at = timezone.now()
@@ -90,7 +106,7 @@ def check_flaw(item: Item, description: str, severity: str, category: str, locat
 
 def do_add_flaw(assignment: Assignment, description: str, severity: str, category: str, location: str) -> TamperFlaw:
     with transaction.atomic():
-        tamper = _lock(assignment)
+        tamper = _editable(assignment)
         if tamper.flaws.count() >= MAX_FLAWS:
             raise TamperLocked(f"a tamper holds at most {MAX_FLAWS} flaws.")
         return TamperFlaw.objects.create(
@@ -100,7 +116,7 @@ def do_add_flaw(assignment: Assignment, description: str, severity: str, categor
 
 def do_delete_flaw(assignment: Assignment, flaw_id: int) -> None:
     with transaction.atomic():
-        tamper = _lock(assignment)
+        tamper = _editable(assignment)
         TamperFlaw.objects.filter(tamper=tamper, pk=flaw_id).delete()
 
 
@@ -147,6 +163,18 @@ def _line_regions(original: str, tampered: str) -> list[Region]:
     return found
 
 
+def place(flaws: list[TamperFlaw], spans: list[Region]) -> list[Region | None]:
+    """Each flaw's span: the changed region at the line its location names ("line 4"), else, with as
+    many flaws as regions, the region in the same order, else everything that changed."""
+    whole = Region(spans[0].start, spans[-1].end, spans[0].line_start, spans[-1].line_end) if spans else None
+    placed: list[Region | None] = []
+    for k, flaw in enumerate(flaws):
+        named = [int(n) for n in re.findall(r"\b(\d{1,6})\b", flaw.location)]
+        found = next((r for r in spans for n in named if r.line_start <= n <= r.line_end), None)
+        placed.append(found or (spans[k] if len(spans) == len(flaws) else whole))
+    return placed
+
+
 def tests_state(tamper: Tamper) -> str:
     """'none' (nothing to run), 'stale' (not run on this version), 'running', 'passed' or 'failed'."""
     item = tamper.assignment.item
@@ -155,7 +183,17 @@ def tests_state(tamper: Tamper) -> str:
     result = tamper.tests or {}
     if result.get("for") != digest(tamper.text):
         return "stale"
-    return str(result.get("state", "stale"))
+    state = str(result.get("state", "stale"))
+    if state == "running" and _older_than(str(result.get("asked", "")), RUNNING_FOR_S):
+        return "stale"  # the job was lost: it may be asked for again
+    return state
+
+
+def _older_than(when: str, seconds: float) -> bool:
+    try:
+        return (timezone.now() - datetime.fromisoformat(when)).total_seconds() > seconds
+    except ValueError:
+        return True
 
 
 def check_submit(tamper: Tamper) -> list[str]:
@@ -171,31 +209,23 @@ def check_submit(tamper: Tamper) -> list[str]:
     return problems
 
 
-def _dataset(setup: TamperSetup) -> Dataset:
-    dataset, _ = Dataset.objects.get_or_create(
-        name=setup.dataset_name,
-        defaults={
-            "description": f"Tampered items from study {setup.study.name}.",
-            "source_format": "tampering",
-            "created_by": setup.study.owner,
-        },
-    )
-    return dataset
-
-
-def do_submit_tamper(assignment: Assignment) -> Item | None:
+def do_submit_tamper(assignment: Assignment, text: str | None = None) -> Item | None:
     """Submit: the tampered item and its planted flaws are made (awaiting the researcher's review).
     None when it already was submitted."""
+    if text is not None and check_text(text) == "":
+        # The last keystrokes, sent with the submit (autosave waits 0.8 s); if locked, the submit says why.
+        with contextlib.suppress(TamperLocked):
+            do_save_text(assignment, text)
     with transaction.atomic():
-        if Tamper.objects.select_for_update().get(assignment_id=assignment.pk).status == TamperStatus.SUBMITTED:
+        tamper = _lock(assignment, submitting=True)
+        if tamper is None:
             return None
-        tamper = _lock(assignment)
         problems = check_submit(tamper)
         if problems:
             raise ValueError(" ".join(problems))
         original = tamper.assignment.item
         setup = TamperSetup.objects.select_related("study__owner").get(study_id=assignment.study_id)
-        dataset = _dataset(setup)
+        dataset = setup.dataset
         state = tests_state(tamper)
         external = f"tamper-{tamper.pk}"
         item = Item.objects.create(
@@ -222,9 +252,7 @@ def do_submit_tamper(assignment: Assignment) -> Item | None:
         )
         spans = regions(original.response, tamper.text, by_lines=original.kind == "code")
         flaws = list(tamper.flaws.order_by("pk"))
-        whole = Region(spans[0].start, spans[-1].end, spans[0].line_start, spans[-1].line_end) if spans else None
-        for k, flaw in enumerate(flaws):
-            span = spans[k] if len(spans) == len(flaws) else whole
+        for flaw, span in zip(flaws, place(flaws, spans), strict=True):
             PlantedFlaw.objects.create(
                 item=item,
                 description=flaw.description,

@@ -14,7 +14,14 @@
   // A rationale typed just before leaving the page is sent on the way out (autosave waits 0.7 s).
   const dirty = new Set();
   document.addEventListener("input", (ev) => ev.target.closest?.("form.q-text") && dirty.add(ev.target.closest("form.q-text")));
-  document.body.addEventListener("htmx:afterRequest", (ev) => dirty.delete(ev.detail.elt));
+  document.body.addEventListener("htmx:beforeRequest", (ev) => {
+    const box = ev.detail.elt.querySelector?.("textarea");
+    if (box) ev.detail.elt.dataset.sent = box.value;
+  });
+  document.body.addEventListener("htmx:afterRequest", (ev) => {
+    const box = ev.detail.elt.querySelector?.("textarea");
+    if (box && ev.detail.successful && box.value === ev.detail.elt.dataset.sent) dirty.delete(ev.detail.elt);
+  });
   window.addEventListener("pagehide", () => {
     for (const form of dirty) {
       const body = new FormData(form);
@@ -71,7 +78,8 @@
       $("submit-button")?.click();
       return;
     }
-    if (typing || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    if (typing || ev.altKey || ev.ctrlKey || ev.metaKey || (!help.hidden && ev.key !== "?")) return;
+    if (ev.target.closest?.("details.skip")) return;
     if (ev.key === "?") toggleHelp();
     else if (/^[0-7]$/.test(ev.key)) {
       if (!document.activeElement?.closest?.("form.q")) focusQuestion(firstUnanswered());

@@ -11,6 +11,15 @@
   $("help-button").addEventListener("click", () => toggleHelp(true));
   $("help-close").addEventListener("click", () => toggleHelp(false));
   const editor = $("tamper-text");
+  // The submit carries the text as it is now: the autosave waits for a pause in typing.
+  $("submit-form")?.addEventListener("submit", () => {
+    if (editor) $("submit-text").value = editor.value;
+    flush();
+  });
+  document.body.addEventListener("flaw-added", () => {
+    $("tflaw-form")?.reset();
+    $("tf-description")?.focus();
+  });
   // Tab indents in the editor (code), instead of leaving it.
   editor?.addEventListener("keydown", (ev) => {
     if (ev.key !== "Tab" || ev.shiftKey || locked) return;
@@ -30,12 +39,11 @@
         htmx.trigger($("tflaw-form"), "submit");
       } else if (!typing) {
         ev.preventDefault();
-        flush();
         $("submit-button")?.click();
       }
       return;
     }
-    if (typing || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    if (typing || ev.altKey || ev.ctrlKey || ev.metaKey || (!help.hidden && ev.key !== "?")) return;
     const go = { e: () => editor?.focus(), d: () => $("tf-description")?.focus(), t: () => $("run-tests")?.click(), "?": () => toggleHelp() }[ev.key];
     if (go) {
       ev.preventDefault();
