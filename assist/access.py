@@ -9,6 +9,7 @@ them, and only an admin deletes one. A run may be cancelled or retried by whoeve
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -17,7 +18,7 @@ from rest_framework.views import APIView
 
 from annotation.access import request_user
 from annotation.users import User
-from assist.models import Backend, CriticConfig, CritiqueRun
+from assist.models import Backend, CriticConfig, CritiqueRun, EvaluatorAudit
 
 CRITIC_REFUSED = "Only the researcher who made this critic, or an admin, may change it."
 IMPORTED_REFUSED = "Imported critics cannot be edited: their critiques came from a file."
@@ -78,3 +79,16 @@ class RunPermission(BasePermission):
         user = request.user
         assert isinstance(user, User) and isinstance(obj, CritiqueRun)
         return may_control_run(user, obj)
+
+
+def audits_for(user: User) -> QuerySet[EvaluatorAudit]:
+    """An audit belongs to the researcher who ran it (admins see all); nobody else knows of it."""
+    if user.is_admin_role:
+        return EvaluatorAudit.objects.all()
+    if user.is_researcher:
+        return EvaluatorAudit.objects.filter(created_by=user)
+    return EvaluatorAudit.objects.none()
+
+
+def get_audit_for_user(request: HttpRequest, pk: int) -> EvaluatorAudit:
+    return get_object_or_404(audits_for(request_user(request)).select_related("evaluator"), pk=pk)

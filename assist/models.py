@@ -235,3 +235,61 @@ class Refinement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.critic} refines item {self.item_id} ({self.status})"
+
+
+class EvaluatorAudit(models.Model):
+    """Does an evaluator model recognise and favour its own outputs? (Panickssery et al. 2024)
+
+    Pairs hold two responses to the same source: one whose author is the evaluator's `own_author`,
+    one by someone else. Each question is asked of every pair in both orders, and of every response
+    alone; answers are read from log-probabilities.
+    """
+
+    evaluator = models.ForeignKey(CriticConfig, on_delete=models.PROTECT, related_name="audits")
+    own_author = models.CharField(max_length=200, help_text="The `author` of the items the evaluator wrote.")
+    prompt_version = models.CharField(max_length=16, default="e1")
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"audit {self.pk} of {self.evaluator}"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * (self.done + self.failed) / self.total) if self.total else 100
+
+
+class AuditQuestion(models.Model):
+    """One question of an audit: about a pair (in one order) or one response; `value` is the answer
+    read from log-probabilities (P(own) for a pair, P(Yes) or the expected 1-5 score alone)."""
+
+    audit = models.ForeignKey(EvaluatorAudit, on_delete=models.CASCADE, related_name="questions")
+    ask = models.CharField(max_length=32, help_text="pair:recognition|preference|worse, one:recognition|score")
+    item = models.ForeignKey(
+        Item,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Pairs: the evaluator's own response; alone: the one asked about.",
+    )
+    other_item = models.ForeignKey(Item, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    own_first = models.BooleanField(null=True, blank=True, help_text="Pairs: the own response was shown first.")
+    subject_is_own = models.BooleanField(null=True, blank=True, help_text="Alone: the response is the evaluator's.")
+    value = models.FloatField(null=True, blank=True)
+    p_first = models.FloatField(null=True, blank=True, help_text="Pairs: P(the first was chosen).")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("audit_id", "id")
+        indexes = [models.Index(fields=("audit", "ask"), name="audit_question_ask")]
+
+    def __str__(self) -> str:
+        return f"{self.ask} in audit {self.audit_id}"

@@ -6,6 +6,7 @@ from celery import Task, shared_task
 from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
+from assist.audit_worker import execute_audit
 from assist.models import CritiqueRun, RunStatus
 from assist.pipeline import execute_run
 from assist.progress import stale_before
@@ -50,3 +51,11 @@ def requeue_stale_runs() -> list[int]:
 def run_refinements(ids: list[int]) -> int:
     """Rewrite responses for the pending refinements of `ids` (done ones are left as they are)."""
     return execute_refinements(ids)
+
+
+@shared_task(
+    acks_late=True, reject_on_worker_lost=True, autoretry_for=(OperationalError, InterfaceError), max_retries=3
+)
+def run_audit(audit_id: int) -> str:
+    """Ask an evaluator every question of an audit (answered ones are kept)."""
+    return execute_audit(audit_id)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from assist import views
+from assist import audit_views, views
 
 urlpatterns = [
     path("critics/", views.critic_list, name="critic-list"),
@@ -13,4 +13,6 @@ urlpatterns = [
     path("runs/<int:pk>/", views.run_detail, name="run-detail"),
     path("runs/<int:pk>/cancel/", views.run_cancel, name="run-cancel"),
     path("runs/<int:pk>/retry/", views.run_retry, name="run-retry"),
+    path("audits/", audit_views.audit_list, name="audit-list"),
+    path("audits/<int:pk>/", audit_views.audit_detail, name="audit-detail"),
 ]

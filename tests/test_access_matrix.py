@@ -25,7 +25,7 @@ from annotation.results.models import ExportJob, ExportStatus
 from annotation.studies.models import Assignment
 from annotation.tampering.models import Tamper, TamperFlaw
 from annotation.users import User
-from assist.models import Backend, CritiqueRun
+from assist.models import Backend, CritiqueRun, EvaluatorAudit
 from tests.comparisons import compare_study, start, tamper_study
 from tests.conftest import client_for
 from tests.studies import give, make_world
@@ -57,7 +57,8 @@ RULES: dict[str, Any] = {
     "task-time": TASK, "task-compare-answer": TASK, "task-compare-submit": TASK, "task-tamper-text": TASK,
     "task-tamper-flaw-add": TASK, "task-tamper-flaw-delete": TASK, "task-tamper-tests": TASK,
     "task-tamper-panel": TASK, "task-tamper-submit": TASK, "study-tampers": OWNER, "study-tamper-review": OWNER,
-    "api-task-comparison": TASK, "api-task-comparison-answers": TASK, "api-task-comparison-submit": TASK,
+    "api-task-comparison": TASK, "audit-list": RESEARCHER, "audit-detail": OWNER, "api-audit-list": RESEARCHER,
+    "api-audit-detail": OWNER, "api-task-comparison-answers": TASK, "api-task-comparison-submit": TASK,
     "study-list": RESEARCHER, "study-new": RESEARCHER, "study-detail": OWNER, "study-progress": OWNER,
     "study-enrol": OWNER, "study-ready": OWNER, "study-launch": OWNER, "study-close": OWNER,
     "study-critiques": OWNER, "study-drop-failed": OWNER, "study-release": OWNER, "study-reviews": OWNER,
@@ -155,6 +156,7 @@ def _world(owner: User, contractor: User) -> dict[str, dict[str, Any]]:
     done_tamper = Assignment.objects.filter(study=tampering).exclude(pk=tamper_task.pk).get()
     submitted = Tamper.objects.create(assignment=done_tamper, text="x", status="submitted")
     by_compare, by_tamper = {"pk": compared.pk}, {"pk": tamper_task.pk}
+    audit = EvaluatorAudit.objects.create(evaluator=world.critic, own_author="m", created_by=owner)
     study, dataset = world.study.pk, world.items[0].dataset_id
     by_task = {"pk": task.pk}
     return {
@@ -183,6 +185,7 @@ def _world(owner: User, contractor: User) -> dict[str, dict[str, Any]]:
         "task-tamper-flaw-delete": by_tamper | {"flaw_pk": tamper_flaw.pk}, "task-tamper-panel": by_tamper,
         "task-tamper-submit": by_tamper, "study-tampers": {"pk": tampering.pk},
         "study-tamper-review": {"pk": tampering.pk, "tamper_pk": submitted.pk},
+        "audit-detail": {"pk": audit.pk}, "api-audit-detail": {"pk": audit.pk},
         "_study": {"pk": study},
     }  # fmt: skip
 

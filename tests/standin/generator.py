@@ -132,3 +132,42 @@ def refinement(prompt: str, rng: random.Random) -> str:
         piece = rng.choice(pieces)
         response = response.replace(piece, f"{piece} (revised)", 1)
     return f"Here is the improved version.\n<response>\n{response}\n</response>"
+
+
+PAIR = re.compile(r"Summary1:\n(.*?)\n\nSummary2:\n(.*?)\n\n", re.DOTALL)
+ONE = re.compile(r"Summary:\n(.*?)\n\n", re.DOTALL)
+
+
+def _answer(options: dict[str, float], top: int) -> tuple[str, list[dict[str, Any]]]:
+    ranked = sorted(options.items(), key=lambda pair: -pair[1])
+    token, p = ranked[0]
+    alternatives = [
+        {"token": t, "logprob": math.log(max(q, 1e-9)), "bytes": list(t.encode())} for t, q in ranked[: max(1, top)]
+    ]
+    return token, [
+        {"token": token, "logprob": math.log(p), "bytes": list(token.encode()), "top_logprobs": alternatives}
+    ]
+
+
+def evaluator_answer(prompt: str, rng: random.Random, config: Any, top: int) -> tuple[str, list[dict[str, Any]]] | None:
+    """Evaluator mode: answers to the audit prompts with a planted self-preference, self-recognition
+    and position bias ("its own" texts are those holding config.self_marker), as first-token logprobs."""
+    noise = rng.uniform(-0.05, 0.05)
+    if 'Please answer with only "1" or "2"' in prompt and (pair := PAIR.search(prompt)):
+        own = [config.self_marker in text for text in pair.groups()]
+        planted = config.self_recognition if "which summary you wrote" in prompt else config.self_preference
+        if "which summary is worse" in prompt:
+            planted = 1 - config.self_preference
+        p_first = 0.5 if own[0] == own[1] else (planted if own[0] else 1 - planted)
+        p_first = min(0.98, max(0.02, p_first + config.position_bias + noise))
+        return _answer({"1": p_first, "2": 1 - p_first}, top)
+    if "whether you wrote this summary" in prompt and (one := ONE.search(prompt)):
+        mine = config.self_marker in one.group(1)
+        p_yes = min(0.98, max(0.02, (config.self_recognition if mine else 1 - config.self_recognition) + noise))
+        return _answer({"Yes": p_yes, "No": 1 - p_yes}, top)
+    if "Rate this summary on a scale of 1 to 5" in prompt and (one := ONE.search(prompt)):
+        centre = 3 + (2 * config.self_preference - 1) * (1 if config.self_marker in one.group(1) else -1)
+        weights = {str(k): math.exp(-((k - centre) ** 2)) for k in range(1, 6)}
+        total = sum(weights.values())
+        return _answer({k: w / total for k, w in weights.items()}, top)
+    return None

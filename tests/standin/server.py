@@ -40,6 +40,11 @@ class StandinConfig:
     hang_s: float = 30.0
     ungrounded_rate: float = 0.15
     seed: int = 0
+    # Evaluator mode: texts containing self_marker are "its own"; what it plants in its answers.
+    self_marker: str = "In short,"
+    self_preference: float = 0.5
+    self_recognition: float = 0.5
+    position_bias: float = 0.0
 
 
 @dataclass
@@ -206,6 +211,8 @@ class Standin:
             rng = self._rng(body, index)
             if max_tokens == 1 and "Yes or No" in prompt:
                 text, entries = generator.yes_no(prompt, rng, top or 1)
+            elif (judged := generator.evaluator_answer(prompt, rng, self.config, top)) is not None:
+                text, entries = judged
             elif "improve an" in prompt and "using a critique" in prompt:
                 text = generator.refinement(prompt, rng)
                 entries = generator.tokens_with_logprobs(text, rng, top) if body.get("logprobs") else []

@@ -1,0 +1,98 @@
+"""Evaluator audits, for researchers: start one, follow its progress, read its report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRefresh
+
+from annotation.access import request_user, researcher_required
+from annotation.datasets.models import Dataset, Item
+from annotation.results.analysis.charts import bar_chart
+from annotation.results.analysis.metrics import Estimate
+from annotation.web.http import HtmxHttpRequest
+from assist.access import audits_for, get_audit_for_user
+from assist.audit_report import audit_report
+from assist.audits import AuditRefused, do_create_audit
+from assist.models import Backend, CriticConfig, RunStatus
+
+
+class AuditForm(forms.Form):
+    evaluator = forms.ModelChoiceField(
+        queryset=CriticConfig.objects.filter(backend=Backend.OPENAI), help_text="A model server that returns logprobs."
+    )
+    own_author = forms.CharField(max_length=200, help_text="The items' author that is the evaluator itself.")
+    datasets = forms.ModelMultipleChoiceField(
+        queryset=Dataset.objects.order_by("name"), widget=forms.CheckboxSelectMultiple
+    )
+
+
+def _authors() -> list[str]:
+    return list(Item.objects.order_by("author").values_list("author", flat=True).distinct()[:200])
+
+
+@researcher_required
+@require_http_methods(["GET", "POST"])
+def audit_list(request: HttpRequest) -> HttpResponse:
+    form = AuditForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        items = Item.objects.filter(dataset__in=data["datasets"])
+        try:
+            audit = do_create_audit(data["evaluator"], items, data["own_author"], request_user(request))
+        except AuditRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Audit {audit.pk} started: {audit.total} questions.")
+            return redirect("audit-detail", pk=audit.pk)
+    audits = audits_for(request_user(request)).select_related("evaluator")[:100]
+    context = {"form": form, "audits": audits, "authors": _authors()}
+    return render(request, "assist/audit_list.html", context, status=400 if form.errors else 200)
+
+
+@researcher_required
+@require_GET
+def audit_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    audit = get_audit_for_user(request, pk)
+    running = audit.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+    context: dict[str, Any] = {"audit": audit, "running": running}
+    if request.htmx:
+        return render(request, "assist/audit_detail.html#progress", context) if running else HttpResponseClientRefresh()
+    report = None if running else audit_report(audit)
+    context["report"] = report
+    context["charts"] = _charts(report) if report and report["overall"] else []
+    return render(request, "assist/audit_detail.html", context)
+
+
+LABELS = {
+    "self_recognition": "Self-recognition, pairwise: P(names its own)",
+    "self_preference": "Self-preference, pairwise: P(prefers its own)",
+    "individual_self_preference": "Self-preference, individual: own scored higher",
+}
+
+
+def _charts(report: dict[str, Any]) -> list[str]:
+    nan = float("nan")
+    charts = []
+    for key, title in LABELS.items():
+        rows = [("all others", report["overall"]), *report["by_author"].items()]
+        estimates = [
+            Estimate(
+                key,
+                f"vs {author}",
+                figures[key]["value"] if figures[key]["value"] is not None else nan,
+                figures[key]["low"] if figures[key]["low"] is not None else nan,
+                figures[key]["high"] if figures[key]["high"] is not None else nan,
+                0,
+                0,
+                figures[key]["n"],
+            )
+            for author, figures in rows
+        ]
+        charts.append(str(bar_chart(title, estimates, percent=True)))
+    return charts
