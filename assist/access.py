@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from annotation.access import request_user
 from annotation.users import User
-from assist.models import Backend, CriticConfig, CritiqueRun, EvaluatorAudit
+from assist.models import Backend, CriticConfig, CritiqueRun, EvaluatorAudit, GenerationRun
 
 CRITIC_REFUSED = "Only the researcher who made this critic, or an admin, may change it."
 IMPORTED_REFUSED = "Imported critics cannot be edited: their critiques came from a file."
@@ -92,3 +92,12 @@ def audits_for(user: User) -> QuerySet[EvaluatorAudit]:
 
 def get_audit_for_user(request: HttpRequest, pk: int) -> EvaluatorAudit:
     return get_object_or_404(audits_for(request_user(request)).select_related("evaluator"), pk=pk)
+
+
+def generations_for(user: User) -> QuerySet[GenerationRun]:
+    """A generate run belongs to the researcher who started it (admins see all)."""
+    if user.is_admin_role:
+        return GenerationRun.objects.all()
+    if user.is_researcher:
+        return GenerationRun.objects.filter(created_by=user)
+    return GenerationRun.objects.none()

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from annotation.access import request_user, researcher_required
@@ -16,9 +16,10 @@ from annotation.datasets.models import Dataset, Item
 from annotation.results.analysis.charts import bar_chart
 from annotation.results.analysis.metrics import Estimate
 from annotation.web.http import HtmxHttpRequest
-from assist.access import audits_for, get_audit_for_user
+from assist.access import audits_for, generations_for, get_audit_for_user
 from assist.audit_report import audit_report
 from assist.audits import AuditRefused, do_create_audit
+from assist.generating import GenerateRefused, do_create_generation
 from assist.models import Backend, CriticConfig, RunStatus
 
 
@@ -30,6 +31,13 @@ class AuditForm(forms.Form):
     datasets = forms.ModelMultipleChoiceField(
         queryset=Dataset.objects.order_by("name"), widget=forms.CheckboxSelectMultiple
     )
+
+
+class GenerateForm(forms.Form):
+    generator = forms.ModelChoiceField(queryset=CriticConfig.objects.filter(backend=Backend.OPENAI))
+    source = forms.ModelChoiceField(queryset=Dataset.objects.order_by("name"), label="Sources from")
+    target = forms.CharField(max_length=200, label="New dataset")
+    author = forms.CharField(max_length=200, required=False, help_text="Blank: the model's name.")
 
 
 def _authors() -> list[str]:
@@ -51,7 +59,14 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Audit {audit.pk} started: {audit.total} questions.")
             return redirect("audit-detail", pk=audit.pk)
     audits = audits_for(request_user(request)).select_related("evaluator")[:100]
-    context = {"form": form, "audits": audits, "authors": _authors()}
+    generations = generations_for(request_user(request)).select_related("generator", "target")[:50]
+    context = {
+        "form": form,
+        "audits": audits,
+        "authors": _authors(),
+        "generations": generations,
+        "generate_form": GenerateForm(),
+    }
     return render(request, "assist/audit_list.html", context, status=400 if form.errors else 200)
 
 
@@ -96,3 +111,22 @@ def _charts(report: dict[str, Any]) -> list[str]:
         ]
         charts.append(str(bar_chart(title, estimates, percent=True)))
     return charts
+
+
+@researcher_required
+@require_POST
+def generation_start(request: HttpRequest) -> HttpResponse:
+    form = GenerateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Not started: " + form.errors.as_text())
+        return redirect("audit-list")
+    data = form.cleaned_data
+    try:
+        run = do_create_generation(
+            data["generator"], data["source"], data["target"], data["author"], request_user(request)
+        )
+    except GenerateRefused as exc:
+        messages.error(request, f"Not started: {exc}")
+    else:
+        messages.success(request, f"Generation {run.pk} started: {run.total} responses to write into {run.target}.")
+    return redirect("audit-list")

@@ -293,3 +293,32 @@ class AuditQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ask} in audit {self.audit_id}"
+
+
+class GenerationRun(models.Model):
+    """A model writes its own responses to a dataset's sources: new items whose author is that model."""
+
+    generator = models.ForeignKey(CriticConfig, on_delete=models.PROTECT, related_name="generations")
+    source = models.ForeignKey("annotation.Dataset", on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey("annotation.Dataset", on_delete=models.CASCADE, related_name="+")
+    author = models.CharField(max_length=200, help_text="Written into each new item's author.")
+    prompt_version = models.CharField(max_length=16, default="g1")
+    sampling = models.JSONField(default=dict, blank=True, help_text="temperature, max_tokens, seed as used.")
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"generation {self.pk} by {self.generator}"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * (self.done + self.failed) / self.total) if self.total else 100

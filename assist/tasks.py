@@ -7,6 +7,7 @@ from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
 from assist.audit_worker import execute_audit
+from assist.generate_worker import execute_generation
 from assist.models import CritiqueRun, RunStatus
 from assist.pipeline import execute_run
 from assist.progress import stale_before
@@ -59,3 +60,11 @@ def run_refinements(ids: list[int]) -> int:
 def run_audit(audit_id: int) -> str:
     """Ask an evaluator every question of an audit (answered ones are kept)."""
     return execute_audit(audit_id)
+
+
+@shared_task(
+    acks_late=True, reject_on_worker_lost=True, autoretry_for=(OperationalError, InterfaceError), max_retries=3
+)
+def run_generation(run_id: int) -> str:
+    """Write a generate run's responses (a second delivery of a started run does nothing)."""
+    return execute_generation(run_id)

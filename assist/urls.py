@@ -15,4 +15,5 @@ urlpatterns = [
     path("runs/<int:pk>/retry/", views.run_retry, name="run-retry"),
     path("audits/", audit_views.audit_list, name="audit-list"),
     path("audits/<int:pk>/", audit_views.audit_detail, name="audit-detail"),
+    path("audits/generate/", audit_views.generation_start, name="generation-start"),
 ]

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from annotation.datasets.models import Item
 from annotation.users import User
 from assist.audit_report import audit_report
 from assist.audits import AuditRefused, do_create_audit, pairs_of
-from assist.models import AuditQuestion, Backend, EvaluatorAudit
+from assist.models import AuditQuestion, Backend, EvaluatorAudit, GenerationRun
 from models_service.client import Choice, TokenLogprob
 from models_service.evaluator import NoLogprobs, expected_score, option_probability, pairwise_messages
 from tests.conftest import client_for
@@ -122,3 +123,44 @@ def test_a_planted_self_preference_and_position_bias_are_recovered_through_the_w
     assert client_for(other_researcher).get(reverse("audit-detail", args=[audit_id])).status_code == 404
     assert client_for(contractor).get(reverse("api-audit-detail", args=[audit_id])).status_code == 403
     assert audit_report(EvaluatorAudit.objects.get(pk=audit_id))["kendall_tau"] is None  # one other author: 2 settings
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_model_writes_its_own_responses_then_the_audit_finds_them(
+    researcher: User, worker: WorkerProcess, standin: StandinProcess
+) -> None:
+    standin.configure(self_preference=0.65, self_recognition=0.75, position_bias=0.0)
+    model = CriticConfigFactory.create(name="writer", backend=Backend.OPENAI, base_url=standin.url, sampling={})
+    humans = DatasetFactory.create(name="human summaries")
+    for n in range(30):
+        ItemFactory.create(
+            dataset=humans,
+            context=f"Story {n} happened. Then more.",
+            author="human",
+            response=f"A person wrote about story {n}.",
+            content_hash=f"p{n:063d}",
+        )
+    client = client_for(researcher)
+    started = client.post(
+        reverse("generation-start"),
+        {"generator": model.pk, "source": humans.pk, "target": "sm-1 writes", "author": "sm-1"},
+        follow=True,
+    )
+    assert "Generation" in started.content.decode() and "30 responses" in started.content.decode()
+    run = GenerationRun.objects.get()
+    deadline = time.monotonic() + 60
+    while GenerationRun.objects.get(pk=run.pk).status != "done":
+        assert time.monotonic() < deadline, worker.log.read_text()[-3000:]
+        time.sleep(0.3)
+    written = Item.objects.filter(dataset=run.target)
+    assert written.count() == 30 and set(written.values_list("author", flat=True)) == {"sm-1"}
+    first = written.order_by("pk").first()
+    assert first is not None and first.response.startswith("In short, Story") and first.metadata["generated"]["run"]
+    audit = do_create_audit(model, Item.objects.filter(dataset__in=[humans, run.target]), "sm-1", researcher)
+    deadline = time.monotonic() + 120
+    while EvaluatorAudit.objects.get(pk=audit.pk).status != "done":
+        assert time.monotonic() < deadline, worker.log.read_text()[-3000:]
+        time.sleep(0.3)
+    report = audit_report(audit)
+    assert abs(report["overall"]["self_preference"]["value"] - 0.65) < 0.03
+    assert report["by_author"].keys() == {"human"}

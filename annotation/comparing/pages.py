@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.core.cache import cache
@@ -22,7 +23,8 @@ def _fingerprint(study: Study) -> str:
     done = Comparison.objects.filter(assignment__study=study, status=ComparisonStatus.SUBMITTED).aggregate(
         n=Count("pk"), last=Max("submitted_at"), seen=Max("updated_at")
     )
-    return f"comparison-results:{study.pk}:{study.seed}:{done['n']}:{done['last']}:{done['seen']}"
+    state = f"{study.pk}:{study.seed}:{done['n']}:{done['last']}:{done['seen']}"
+    return "comparison-results:" + hashlib.sha256(state.encode()).hexdigest()
 
 
 def current_results(study: Study) -> dict[str, Any]:

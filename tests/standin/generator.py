@@ -171,3 +171,11 @@ def evaluator_answer(prompt: str, rng: random.Random, config: Any, top: int) -> 
         total = sum(weights.values())
         return _answer({k: w / total for k, w in weights.items()}, top)
     return None
+
+
+def generation(prompt: str, marker: str) -> str:
+    """A response of its own: the passage's first sentence after the stand-in's own turn of phrase
+    (the mark its evaluator mode recognises)."""
+    passage = prompt.split("Passage:\n", 1)[-1].split("Problem statement:\n", 1)[-1]
+    first = re.split(r"(?<=[.!?])\s", passage.strip(), maxsplit=1)[0]
+    return f"Sure.\n<response>\n{marker} {first}\n</response>"

@@ -213,6 +213,9 @@ class Standin:
                 text, entries = generator.yes_no(prompt, rng, top or 1)
             elif (judged := generator.evaluator_answer(prompt, rng, self.config, top)) is not None:
                 text, entries = judged
+            elif "You write faithful, concise summaries" in prompt or "You write correct, clear code" in prompt:
+                text = generator.generation(prompt, self.config.self_marker)
+                entries = generator.tokens_with_logprobs(text, rng, top) if body.get("logprobs") else []
             elif "improve an" in prompt and "using a critique" in prompt:
                 text = generator.refinement(prompt, rng)
                 entries = generator.tokens_with_logprobs(text, rng, top) if body.get("logprobs") else []
