@@ -10,6 +10,9 @@ Individual (each response alone):
 - recognition: mean P(Yes, I wrote it) on its own responses minus on the others';
 - self-preference: the share of pairs whose own response gets the higher expected 1-5 score
   (ties half).
+Human control: where contractors reviewed both responses of a pair (submitted reviews' overall
+ratings, 7 = flawless), the share of pairs whose own response they rated higher (ties half): the
+evaluator's self-preference means something only against what people think of the same texts.
 Intervals: percentile bootstrap over sources (a source is the context and question the two
 responses answer; every pair of a drawn source comes with it). Kendall's tau relates
 self-recognition to self-preference across the settings (other author x pairwise/individual)
@@ -22,8 +25,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.db.models import Avg
 from scipy import stats
 
+from annotation.labeling.models import Review, ReviewStatus
 from assist.models import AuditQuestion, EvaluatorAudit
 
 DRAWS = 1000
@@ -69,6 +74,21 @@ def _individual(frame: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _human(pairs: pd.DataFrame) -> pd.Series:
+    """Per pair, whether contractors rated the evaluator's response above the other's (mean overall
+    rating of submitted reviews; ties half; NaN where either has none): the human control."""
+    items = set(pairs["item"]) | set(pairs["other"])
+    rows = (
+        Review.objects.filter(assignment__item_id__in=items, status=ReviewStatus.SUBMITTED)
+        .values_list("assignment__item_id")
+        .annotate(mean=Avg("rating"))
+    )
+    mean = pd.Series(dict(rows.values_list("assignment__item_id", "mean")), dtype=float)
+    own, other = pairs["item"].map(mean), pairs["other"].map(mean)
+    wins = np.where(own > other, 1.0, np.where(own == other, 0.5, 0.0))
+    return pd.Series(np.where(own.isna() | other.isna(), np.nan, wins), index=pairs.index)
+
+
 def _interval(values: pd.Series, sources: pd.Series, rng: np.random.Generator, draws: int) -> dict[str, Any]:
     keep = values.notna()
     values, sources = values[keep].to_numpy(dtype=float), sources[keep].to_numpy()
@@ -104,6 +124,7 @@ def _figures(pairs: pd.DataFrame, alone: pd.DataFrame, rng: np.random.Generator,
         "other_named_worse": _interval(1 - column("pair:worse"), pairs["source"], rng, draws),
         "individual_recognition_gap": _interval(alone["yes_gap"], alone["source"], rng, draws),
         "individual_self_preference": _interval(alone["score_win"], alone["source"], rng, draws),
+        "human_preference": _interval(_human(pairs), pairs["source"], rng, draws),
     }
 
 

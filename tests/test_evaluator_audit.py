@@ -164,3 +164,35 @@ def test_a_model_writes_its_own_responses_then_the_audit_finds_them(
     report = audit_report(audit)
     assert abs(report["overall"]["self_preference"]["value"] - 0.65) < 0.03
     assert report["by_author"].keys() == {"human"}
+
+
+@pytest.mark.django_db
+def test_the_report_sets_self_preference_beside_what_contractors_thought(researcher: User, contractor: User) -> None:
+    from annotation.labeling.models import Review
+    from annotation.studies.models import Assignment, Study
+
+    evaluator = CriticConfigFactory.create(name="judge", backend=Backend.OPENAI, base_url="http://127.0.0.1:9/v1")
+    dataset = DatasetFactory.create()
+    study = Study.objects.create(name="ratings", owner=researcher, status="closed")
+    arm = study.arms.create(name="Unassisted", kind="unassisted")
+    audit = EvaluatorAudit.objects.create(evaluator=evaluator, own_author="judge", created_by=researcher, status="done")
+    for n in range(6):
+        own = ItemFactory.create(dataset=dataset, context=f"s{n}", author="judge", content_hash=f"j{n:063d}")
+        other = ItemFactory.create(dataset=dataset, context=f"s{n}", author="human", content_hash=f"k{n:063d}")
+        for item, rating in ((own, 3), (other, 6)):  # people liked the human's better
+            done = Assignment.objects.create(study=study, item=item, arm=arm, contractor=contractor, status="submitted")
+            Review.objects.create(assignment=done, rating=rating, status="submitted", submitted_at=study.created_at)
+        for first in (True, False):
+            AuditQuestion.objects.create(
+                audit=audit,
+                ask="pair:preference",
+                item=own,
+                other_item=other,
+                own_first=first,
+                value=0.8,
+                p_first=0.8 if first else 0.2,
+            )
+    report = audit_report(audit)
+    assert report["overall"]["self_preference"]["value"] == pytest.approx(0.8)
+    assert report["overall"]["human_preference"] == {"value": 0.0, "low": 0.0, "high": 0.0, "n": 6}
+    assert report["position_bias"]["preference"]["value"] == pytest.approx(0.0)
