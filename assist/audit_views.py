@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
@@ -15,12 +15,13 @@ from annotation.access import request_user, researcher_required
 from annotation.datasets.models import Dataset, Item
 from annotation.results.analysis.charts import bar_chart
 from annotation.results.analysis.metrics import Estimate
+from annotation.results.exporting.writers import csv_lines
 from annotation.web.http import HtmxHttpRequest
 from assist.access import audits_for, generations_for, get_audit_for_user
 from assist.audit_report import audit_report
 from assist.audits import AuditRefused, do_create_audit
 from assist.generating import GenerateRefused, do_create_generation
-from assist.models import Backend, CriticConfig, RunStatus
+from assist.models import AuditQuestion, Backend, CriticConfig, RunStatus
 
 
 class AuditForm(forms.Form):
@@ -130,3 +131,29 @@ def generation_start(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, f"Generation {run.pk} started: {run.total} responses to write into {run.target}.")
     return redirect("audit-list")
+
+
+QUESTION_COLUMNS = [
+    "id",
+    "ask",
+    "item_id",
+    "item__author",
+    "other_item_id",
+    "other_item__author",
+    "own_first",
+    "subject_is_own",
+    "value",
+    "p_first",
+    "error",
+]
+
+
+@researcher_required
+@require_GET
+def audit_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    """Every question of an audit and its answer, as CSV."""
+    audit = get_audit_for_user(request, pk)
+    rows = AuditQuestion.objects.filter(audit=audit).order_by("pk").values_list(*QUESTION_COLUMNS).iterator()
+    response = StreamingHttpResponse(csv_lines(QUESTION_COLUMNS, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-{audit.pk}-questions.csv"'
+    return response

@@ -16,4 +16,5 @@ urlpatterns = [
     path("audits/", audit_views.audit_list, name="audit-list"),
     path("audits/<int:pk>/", audit_views.audit_detail, name="audit-detail"),
     path("audits/generate/", audit_views.generation_start, name="generation-start"),
+    path("audits/<int:pk>/questions.csv", audit_views.audit_export, name="audit-export"),
 ]

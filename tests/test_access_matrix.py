@@ -58,8 +58,8 @@ RULES: dict[str, Any] = {
     "task-tamper-flaw-add": TASK, "task-tamper-flaw-delete": TASK, "task-tamper-tests": TASK,
     "task-tamper-panel": TASK, "task-tamper-submit": TASK, "study-tampers": OWNER, "study-tamper-review": OWNER,
     "api-task-comparison": TASK, "audit-list": RESEARCHER, "audit-detail": OWNER, "api-audit-list": RESEARCHER,
-    "api-audit-detail": OWNER, "generation-start": RESEARCHER, "api-task-comparison-answers": TASK,
-    "api-task-comparison-submit": TASK,
+    "api-audit-detail": OWNER, "generation-start": RESEARCHER, "audit-export": OWNER,
+    "api-task-comparison-answers": TASK, "api-task-comparison-submit": TASK,
     "study-list": RESEARCHER, "study-new": RESEARCHER, "study-detail": OWNER, "study-progress": OWNER,
     "study-enrol": OWNER, "study-ready": OWNER, "study-launch": OWNER, "study-close": OWNER,
     "study-critiques": OWNER, "study-drop-failed": OWNER, "study-release": OWNER, "study-reviews": OWNER,
@@ -186,7 +186,7 @@ def _world(owner: User, contractor: User) -> dict[str, dict[str, Any]]:
         "task-tamper-flaw-delete": by_tamper | {"flaw_pk": tamper_flaw.pk}, "task-tamper-panel": by_tamper,
         "task-tamper-submit": by_tamper, "study-tampers": {"pk": tampering.pk},
         "study-tamper-review": {"pk": tampering.pk, "tamper_pk": submitted.pk},
-        "audit-detail": {"pk": audit.pk}, "api-audit-detail": {"pk": audit.pk},
+        "audit-detail": {"pk": audit.pk}, "api-audit-detail": {"pk": audit.pk}, "audit-export": {"pk": audit.pk},
         "_study": {"pk": study},
     }  # fmt: skip
 

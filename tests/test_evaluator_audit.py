@@ -196,3 +196,6 @@ def test_the_report_sets_self_preference_beside_what_contractors_thought(researc
     assert report["overall"]["self_preference"]["value"] == pytest.approx(0.8)
     assert report["overall"]["human_preference"] == {"value": 0.0, "low": 0.0, "high": 0.0, "n": 6}
     assert report["position_bias"]["preference"]["value"] == pytest.approx(0.0)
+    exported = client_for(researcher).get(reverse("audit-export", args=[audit.pk]))
+    lines = b"".join(exported.streaming_content).decode().splitlines()  # type: ignore[attr-defined]
+    assert len(lines) == 13 and lines[0].startswith("id,ask,item_id,item__author")
