@@ -57,7 +57,7 @@ async def _run(audit: EvaluatorAudit, questions: list[AuditQuestion]) -> list[tu
         return list(await asyncio.gather(*(one(q) for q in questions)))
 
 
-def execute_audit(audit_id: int, batch: int = 500) -> str:
+def execute_audit(audit_id: int, batch: int = 100) -> str:
     """Answer every unanswered question, in batches (progress shows between them). Safe to repeat."""
     audit = EvaluatorAudit.objects.select_related("evaluator").get(pk=audit_id)
     if audit.status in (RunStatus.DONE, RunStatus.CANCELLED):

@@ -8,6 +8,12 @@ intervals, pairs/s, and the evaluator requests made against the minimum the desi
 (pairs x 3 questions x 2 orders + responses x 2 individual questions). Last line: one JSON object.
 
 Usage: python bench/self_preference.py [--pairs 500] [--planted 0.7] [--bias 0.1]
+       python bench/self_preference.py --cpu [--pairs 20]
+
+--cpu runs it for real on SmolLM2-135M-Instruct (llama.cpp on the CPU, which returns logprobs):
+the model writes its own summary of each passage through a generate run, the human summaries of
+the same passages are the others, and the same model audits both. Nothing is planted; a 135M
+model's answers say little, and the point is that the path works on a real server.
 """
 
 from __future__ import annotations
@@ -30,7 +36,11 @@ def main() -> None:
     parser.add_argument("--planted", type=float, default=0.7)
     parser.add_argument("--recognition", type=float, default=0.8)
     parser.add_argument("--bias", type=float, default=0.1)
+    parser.add_argument("--cpu", action="store_true", help="the real CPU model instead of the stand-in")
     args = parser.parse_args()
+    if args.cpu:
+        cpu(args.pairs if args.pairs != 500 else 20)
+        return
     setup("redline_bench_audit")
     from annotation.datasets.importing.service import do_import
     from annotation.users import User
@@ -144,6 +154,120 @@ def main() -> None:
                 "requests": requests,
                 "minimum_requests": minimum,
                 "request_ratio": round(requests / minimum, 3),
+            }
+        )
+    )
+
+
+def _wait(model: type, pk: int, log: Path, limit: float) -> float:
+    from assist.models import RunStatus
+
+    started = time.perf_counter()
+    while model.objects.get(pk=pk).status in (RunStatus.QUEUED, RunStatus.RUNNING):  # type: ignore[attr-defined]
+        if time.perf_counter() - started > limit:
+            raise SystemExit(f"not finished in {limit:.0f} s:\n" + log.read_text()[-3000:])
+        time.sleep(0.5)
+    return time.perf_counter() - started
+
+
+def cpu(pairs: int) -> None:
+    import subprocess
+
+    setup("redline_bench_audit")
+    from annotation.datasets.importing.service import do_import
+    from annotation.datasets.models import Item
+    from annotation.users import User
+    from assist.audit_report import audit_report
+    from assist.audits import do_create_audit
+    from assist.generating import do_create_generation
+    from assist.models import Backend, CriticConfig, EvaluatorAudit, GenerationRun
+    from models_service.cpu_server import SERVED_NAME, server_command
+    from tests.standin.process import free_port
+
+    port = free_port()
+    log = Path(ROOT / "var" / "bench-audit-cpu.log")
+    log.parent.mkdir(exist_ok=True)
+    server = subprocess.Popen(
+        server_command(port, n_ctx=2048), cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
+    for _ in range(240):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    queue = f"bench-audit-{uuid.uuid4().hex[:6]}"
+    from django.conf import settings
+
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    worker = start_worker(queue, Path(ROOT / "var" / "bench-audit-worker.log"))
+    try:
+        summaries = [json.loads(line) for line in (ROOT / "annotation/demo/summaries.jsonl").read_text().splitlines()]
+        rows = [dict(row, id=f"h{n}", author="human") for n, row in enumerate(summaries[:pairs])]
+        data = "".join(json.dumps(row) + "\n" for row in rows).encode()
+        tag = uuid.uuid4().hex[:6]
+        humans = do_import(io.BytesIO(data), name=f"cpu-audit-humans-{tag}", fmt="jsonl").dataset_id
+        owner, _ = User.objects.get_or_create(username="bench-auditor")
+        model, _ = CriticConfig.objects.update_or_create(
+            name="bench smollm2",
+            defaults={
+                "backend": Backend.OPENAI,
+                "base_url": f"http://127.0.0.1:{port}/v1",
+                "model": SERVED_NAME,
+                "sampling": {"max_in_flight": 2, "max_tokens": 96, "temperature": 0.7, "seed": 1},
+            },
+        )
+        from annotation.datasets.models import Dataset
+
+        run = do_create_generation(
+            model, Dataset.objects.get(pk=humans), f"cpu-audit-smollm2-{tag}", SERVED_NAME, owner
+        )
+        generated_s = _wait(GenerationRun, run.pk, log, 1800)
+        run.refresh_from_db()
+        items = Item.objects.filter(dataset_id__in=[humans, run.target_id])
+        audit = do_create_audit(model, items, SERVED_NAME, owner)
+        audited_s = _wait(EvaluatorAudit, audit.pk, log, 1800)
+    finally:
+        worker.terminate()
+        server.terminate()
+    audit.refresh_from_db()
+    report = audit_report(audit)
+    overall = report["overall"] or {}
+
+    def show(key: str) -> str:
+        f = overall.get(key) or {}
+        return (
+            "n/a"
+            if f.get("value") is None
+            else f"{f['value']:.3f} [{f['low'] or float('nan'):.3f}, {f['high'] or float('nan'):.3f}]"
+        )
+
+    print(
+        f"SmolLM2-135M-Instruct on the CPU: {run.done} summaries written ({run.failed} failed) in {generated_s:.0f} s; "
+        f"audit of {overall.get('pairs', 0)} pairs ({audit.done} answers, {audit.failed} failed) in {audited_s:.0f} s"
+    )
+    for key in (
+        "self_recognition",
+        "recognition_accuracy",
+        "self_preference",
+        "other_named_worse",
+        "individual_recognition_gap",
+        "individual_self_preference",
+    ):
+        print(f"  {key}: {show(key)}")
+    bias = report["position_bias"].get("preference") or {}
+    print(f"  position bias (preference): {bias.get('value')}")
+    print(
+        json.dumps(
+            {
+                "model": SERVED_NAME,
+                "pairs": overall.get("pairs", 0),
+                "failed": audit.failed,
+                "self_recognition": (overall.get("self_recognition") or {}).get("value"),
+                "self_preference": (overall.get("self_preference") or {}).get("value"),
+                "position_bias": bias.get("value"),
+                "generate_s": round(generated_s, 1),
+                "audit_s": round(audited_s, 1),
             }
         )
     )
