@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from django.db.models import ProtectedError, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotation.access import IsResearcher
+from annotation.datasets.models import Dataset
 from annotation.users import User
 from assist.access import CriticPermission, RunPermission
+from assist.gdc import gdc_report
 from assist.models import CriticConfig, Critique, CritiqueRun
 from assist.runs import RunRefused, do_cancel_run, do_create_run, do_retry_failed
 from assist.serializers import (
@@ -41,6 +43,21 @@ class CriticConfigViewSet(viewsets.ModelViewSet[CriticConfig]):
 
     def perform_create(self, serializer: CriticConfigSerializer) -> None:  # type: ignore[override]
         serializer.save(created_by=self.request.user if isinstance(self.request.user, User) else None)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("dataset", int, required=True, description="Items with planted flaws.")],
+        responses={200: {"type": "object"}, 400: None},
+    )
+    @action(detail=True, methods=["get"])
+    def gdc(self, request: Request, pk: str) -> Response:
+        """The critic's generator-discriminator-critique gap over a dataset (see assist/gdc.py)."""
+        form = GdcSerializer(data=request.query_params)
+        form.is_valid(raise_exception=True)
+        return Response(gdc_report(self.get_object(), list(form.validated_data["dataset"].items.all())))
+
+
+class GdcSerializer(serializers.Serializer[None]):
+    dataset = serializers.PrimaryKeyRelatedField(queryset=Dataset.objects.all())
 
 
 class CritiqueRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[CritiqueRun]):

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
@@ -20,6 +20,7 @@ from annotation.web.http import HtmxHttpRequest
 from assist.access import audits_for, generations_for, get_audit_for_user
 from assist.audit_report import audit_report
 from assist.audits import AuditRefused, do_create_audit
+from assist.gdc import gdc_report
 from assist.generating import GenerateRefused, do_create_generation
 from assist.models import AuditQuestion, Backend, CriticConfig, RunStatus
 
@@ -157,3 +158,18 @@ def audit_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     response = StreamingHttpResponse(csv_lines(QUESTION_COLUMNS, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-{audit.pk}-questions.csv"'
     return response
+
+
+@researcher_required
+@require_GET
+def critic_gdc(request: HttpRequest, pk: int) -> HttpResponse:
+    """A critic's generator-discriminator-critique gap over a dataset's items with planted flaws."""
+    critic = get_object_or_404(CriticConfig, pk=pk)
+    datasets = Dataset.objects.order_by("name")
+    chosen = request.GET.get("dataset", "")
+    dataset = (
+        datasets.filter(pk=int(chosen)).first() if chosen.isascii() and chosen.isdigit() and len(chosen) < 12 else None
+    )
+    report = gdc_report(critic, list(dataset.items.all())) if dataset is not None else None
+    context = {"critic": critic, "datasets": datasets, "dataset": dataset, "report": report}
+    return render(request, "assist/critic_gdc.html", context)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("critics/", views.critic_list, name="critic-list"),
     path("critics/new/", views.critic_edit, name="critic-new"),
     path("critics/<int:pk>/edit/", views.critic_edit, name="critic-edit"),
+    path("critics/<int:pk>/gdc/", audit_views.critic_gdc, name="critic-gdc"),
     path("runs/", views.run_list, name="run-list"),
     path("runs/new/", views.run_start, name="run-start"),
     path("runs/<int:pk>/", views.run_detail, name="run-detail"),

@@ -59,6 +59,7 @@ RULES: dict[str, Any] = {
     "task-tamper-panel": TASK, "task-tamper-submit": TASK, "study-tampers": OWNER, "study-tamper-review": OWNER,
     "api-task-comparison": TASK, "audit-list": RESEARCHER, "audit-detail": OWNER, "api-audit-list": RESEARCHER,
     "api-audit-detail": OWNER, "generation-start": RESEARCHER, "audit-export": OWNER,
+    "critic-gdc": RESEARCHER, "api-critic-gdc": RESEARCHER,
     "api-task-comparison-answers": TASK, "api-task-comparison-submit": TASK,
     "study-list": RESEARCHER, "study-new": RESEARCHER, "study-detail": OWNER, "study-progress": OWNER,
     "study-enrol": OWNER, "study-ready": OWNER, "study-launch": OWNER, "study-close": OWNER,
@@ -187,6 +188,7 @@ def _world(owner: User, contractor: User) -> dict[str, dict[str, Any]]:
         "task-tamper-submit": by_tamper, "study-tampers": {"pk": tampering.pk},
         "study-tamper-review": {"pk": tampering.pk, "tamper_pk": submitted.pk},
         "audit-detail": {"pk": audit.pk}, "api-audit-detail": {"pk": audit.pk}, "audit-export": {"pk": audit.pk},
+        "critic-gdc": {"pk": world.critic.pk}, "api-critic-gdc": {"pk": world.critic.pk},
         "_study": {"pk": study},
     }  # fmt: skip
 
