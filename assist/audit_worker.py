@@ -31,11 +31,11 @@ async def _answer(client: CriticClient, question: AuditQuestion, version: str) -
         assert other is not None
         first, second = (item, other) if question.own_first else (other, item)
         messages = pairwise_messages(ask, item.context, item.question, first.response, second.response, version)  # type: ignore[arg-type]
-        reply = await client.chat(messages, max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=5)
+        reply = await client.chat(messages, max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=20)
         p_first = option_probability(reply.choices[0], "1", "2")
         return (p_first if question.own_first else 1 - p_first), p_first
     messages = individual_messages(ask, item.context, item.question, item.response, version)  # type: ignore[arg-type]
-    reply = await client.chat(messages, max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=10)
+    reply = await client.chat(messages, max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=20)
     if ask == "score":
         return expected_score(reply.choices[0]), None
     return option_probability(reply.choices[0], "Yes", "No"), None
