@@ -12,10 +12,11 @@ from rest_framework.response import Response
 
 from annotation.access import IsResearcher, api_user
 from annotation.datasets.models import Dataset, Item
-from assist.access import audits_for
+from assist.access import audits_for, generations_for
 from assist.audit_report import audit_report
 from assist.audits import AuditRefused, do_create_audit
-from assist.models import Backend, CriticConfig, EvaluatorAudit, RunStatus
+from assist.generating import GenerateRefused, do_create_generation
+from assist.models import Backend, CriticConfig, EvaluatorAudit, GenerationRun, RunStatus
 
 
 class AuditSerializer(serializers.ModelSerializer[EvaluatorAudit]):
@@ -82,3 +83,59 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         except AuditRefused as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(AuditSerializer(audit).data, status=status.HTTP_201_CREATED)
+
+
+class GenerationSerializer(serializers.ModelSerializer[GenerationRun]):
+    class Meta:
+        model = GenerationRun
+        fields = (
+            "id",
+            "generator",
+            "source",
+            "target",
+            "author",
+            "prompt_version",
+            "sampling",
+            "status",
+            "total",
+            "done",
+            "failed",
+            "percent",
+            "error",
+            "created_at",
+            "finished_at",
+        )
+
+
+class StartGenerationSerializer(serializers.Serializer[None]):
+    generator = serializers.PrimaryKeyRelatedField(queryset=CriticConfig.objects.filter(backend=Backend.OPENAI))
+    dataset = serializers.PrimaryKeyRelatedField(
+        queryset=Dataset.objects.all(), help_text="Whose sources are answered."
+    )
+    target = serializers.CharField(max_length=200, help_text="The name of the new dataset.")
+    author = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class GenerationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[GenerationRun]):
+    """Your generate runs: a model writes its own responses to a dataset's sources, as a new dataset."""
+
+    serializer_class = GenerationSerializer
+    permission_classes = (IsResearcher,)
+
+    def get_queryset(self) -> QuerySet[GenerationRun]:
+        if getattr(self, "swagger_fake_view", False):
+            return GenerationRun.objects.none()
+        return generations_for(api_user(self.request)).select_related("generator")
+
+    @extend_schema(request=StartGenerationSerializer, responses={201: GenerationSerializer, 400: None})
+    def create(self, request: Request) -> Response:
+        form = StartGenerationSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        try:
+            run = do_create_generation(
+                data["generator"], data["dataset"], data["target"], data["author"], api_user(request)
+            )
+        except GenerateRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(GenerationSerializer(run).data, status=status.HTTP_201_CREATED)

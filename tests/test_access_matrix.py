@@ -25,7 +25,7 @@ from annotation.results.models import ExportJob, ExportStatus
 from annotation.studies.models import Assignment
 from annotation.tampering.models import Tamper, TamperFlaw
 from annotation.users import User
-from assist.models import Backend, CritiqueRun, EvaluatorAudit
+from assist.models import Backend, CritiqueRun, EvaluatorAudit, GenerationRun
 from tests.comparisons import compare_study, start, tamper_study
 from tests.conftest import client_for
 from tests.studies import give, make_world
@@ -59,7 +59,8 @@ RULES: dict[str, Any] = {
     "task-tamper-panel": TASK, "task-tamper-submit": TASK, "study-tampers": OWNER, "study-tamper-review": OWNER,
     "api-task-comparison": TASK, "audit-list": RESEARCHER, "audit-detail": OWNER, "api-audit-list": RESEARCHER,
     "api-audit-detail": OWNER, "generation-start": RESEARCHER, "audit-export": OWNER,
-    "critic-gdc": RESEARCHER, "api-critic-gdc": RESEARCHER,
+    "critic-gdc": RESEARCHER, "api-critic-gdc": RESEARCHER, "api-generation-list": RESEARCHER,
+    "api-generation-detail": OWNER,
     "api-task-comparison-answers": TASK, "api-task-comparison-submit": TASK,
     "study-list": RESEARCHER, "study-new": RESEARCHER, "study-detail": OWNER, "study-progress": OWNER,
     "study-enrol": OWNER, "study-ready": OWNER, "study-launch": OWNER, "study-close": OWNER,
@@ -159,6 +160,13 @@ def _world(owner: User, contractor: User) -> dict[str, dict[str, Any]]:
     submitted = Tamper.objects.create(assignment=done_tamper, text="x", status="submitted")
     by_compare, by_tamper = {"pk": compared.pk}, {"pk": tamper_task.pk}
     audit = EvaluatorAudit.objects.create(evaluator=world.critic, own_author="m", created_by=owner)
+    generation = GenerationRun.objects.create(
+        generator=world.critic,
+        source=world.items[0].dataset,
+        target=world.items[0].dataset,
+        author="m",
+        created_by=owner,
+    )
     study, dataset = world.study.pk, world.items[0].dataset_id
     by_task = {"pk": task.pk}
     return {
@@ -189,6 +197,7 @@ def _world(owner: User, contractor: User) -> dict[str, dict[str, Any]]:
         "study-tamper-review": {"pk": tampering.pk, "tamper_pk": submitted.pk},
         "audit-detail": {"pk": audit.pk}, "api-audit-detail": {"pk": audit.pk}, "audit-export": {"pk": audit.pk},
         "critic-gdc": {"pk": world.critic.pk}, "api-critic-gdc": {"pk": world.critic.pk},
+        "api-generation-detail": {"pk": generation.pk},
         "_study": {"pk": study},
     }  # fmt: skip
 

@@ -163,6 +163,14 @@ def test_a_model_writes_its_own_responses_then_the_audit_finds_them(
         time.sleep(0.3)
     report = audit_report(audit)
     assert abs(report["overall"]["self_preference"]["value"] - 0.65) < 0.03
+    listed = client.get(reverse("api-generation-detail", args=[run.pk])).json()
+    assert listed["status"] == "done" and listed["done"] == 30
+    again = client.post(
+        reverse("api-generation-list"),
+        {"generator": model.pk, "dataset": humans.pk, "target": "sm-1 writes"},
+        content_type="application/json",
+    )
+    assert again.status_code == 400 and "taken" in again.json()["detail"]
     assert report["by_author"].keys() == {"human"}
 
 
