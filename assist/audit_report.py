@@ -166,3 +166,32 @@ def audit_report(audit: EvaluatorAudit, *, draws: int = DRAWS) -> dict[str, Any]
     report["kendall_tau"] = None if tau is None or np.isnan(tau.statistic) else float(tau.statistic)
     report["settings"] = len(points)
     return report
+
+
+def across_audits(audits: list[EvaluatorAudit]) -> dict[str, Any]:
+    """Self-recognition against self-preference across evaluators and settings (each audit's other
+    authors, pairwise and individual): Kendall's tau, as the paper relates the two."""
+    points = []
+    for audit in audits:
+        report = audit_report(audit, draws=200)
+        for author, figures in report["by_author"].items():
+            for recognition, preference, setting in (
+                ("self_recognition", "self_preference", "pairwise"),
+                ("individual_recognition_gap", "individual_self_preference", "individual"),
+            ):
+                r, p = figures[recognition]["value"], figures[preference]["value"]
+                if r is not None and p is not None:
+                    points.append(
+                        {
+                            "evaluator": audit.evaluator.name,
+                            "against": author,
+                            "setting": setting,
+                            "recognition": r,
+                            "preference": p,
+                        }
+                    )
+    tau = None
+    if len(points) >= 3:
+        found = stats.kendalltau([p["recognition"] for p in points], [p["preference"] for p in points])
+        tau = None if np.isnan(found.statistic) else float(found.statistic)
+    return {"points": points, "kendall_tau": tau}

@@ -18,7 +18,7 @@ from annotation.results.analysis.metrics import Estimate
 from annotation.results.exporting.writers import csv_lines
 from annotation.web.http import HtmxHttpRequest
 from assist.access import audits_for, generations_for, get_audit_for_user
-from assist.audit_report import audit_report
+from assist.audit_report import across_audits, audit_report
 from assist.audits import AuditRefused, do_create_audit
 from assist.gdc import gdc_report
 from assist.generating import GenerateRefused, do_create_generation
@@ -62,7 +62,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             return redirect("audit-detail", pk=audit.pk)
     audits = audits_for(request_user(request)).select_related("evaluator")[:100]
     generations = generations_for(request_user(request)).select_related("generator", "target")[:50]
+    finished = [a for a in audits if a.status == RunStatus.DONE][:20]
     context = {
+        "across": across_audits(finished) if len(finished) > 1 else None,
         "form": form,
         "audits": audits,
         "authors": _authors(),

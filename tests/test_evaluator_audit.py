@@ -207,3 +207,34 @@ def test_the_report_sets_self_preference_beside_what_contractors_thought(researc
     exported = client_for(researcher).get(reverse("audit-export", args=[audit.pk]))
     lines = b"".join(exported.streaming_content).decode().splitlines()  # type: ignore[attr-defined]
     assert len(lines) == 13 and lines[0].startswith("id,ask,item_id,item__author")
+
+
+@pytest.mark.django_db
+def test_recognition_and_preference_are_related_across_evaluators(researcher: User) -> None:
+    from assist.audit_report import across_audits
+
+    dataset = DatasetFactory.create()
+    own = ItemFactory.create(dataset=dataset, context="s", author="model", content_hash="q" * 64)
+    other = ItemFactory.create(dataset=dataset, context="s", author="human", content_hash="r" * 64)
+    audits = []
+    for n, level in enumerate((0.6, 0.7, 0.9)):
+        evaluator = CriticConfigFactory.create(name=f"evaluator {n}", backend=Backend.OPENAI)
+        audit = EvaluatorAudit.objects.create(
+            evaluator=evaluator, own_author="model", created_by=researcher, status="done"
+        )
+        for ask, value in (("pair:recognition", level), ("pair:preference", level - 0.1)):
+            for first in (True, False):
+                AuditQuestion.objects.create(
+                    audit=audit,
+                    ask=ask,
+                    item=own,
+                    other_item=other,
+                    own_first=first,
+                    value=value,
+                    p_first=value if first else 1 - value,
+                )
+        audits.append(audit)
+    found = across_audits(audits)
+    assert len(found["points"]) == 3 and found["kendall_tau"] == pytest.approx(1.0)
+    page = client_for(researcher).get(reverse("audit-list")).content.decode()
+    assert "Kendall" in page and "evaluator 2" in page
