@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,8 @@ from models_service.critiqueability import critiqueability
 from models_service.errors import CriticError, CritiqueFormatError
 from models_service.prompts import ItemInput, critique_messages, critique_schema
 from models_service.selection import FsbsSettings, Rewarder, add_rm_scores, choose, fsbs
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +95,10 @@ async def critique_item(
             samples, prompt_tokens = await _sampled(client, item, settings)
             await add_rm_scores(samples, item, rewarder)
         chosen = choose(samples, settings.length_modifier)
-        p_flawed = await probability if probability is not None else None
+        p_flawed = await _probability(probability, item) if probability is not None else None
     finally:
-        if probability is not None and not probability.done():
-            probability.cancel()
+        if probability is not None:
+            _settle(probability)
     return ItemCritique(
         samples=samples,
         chosen=chosen,
@@ -104,6 +107,23 @@ async def critique_item(
         prompt_tokens=prompt_tokens,
         completion_tokens=sum(sample.completion_tokens for sample in samples),
     )
+
+
+async def _probability(task: asyncio.Task[float | None], item: ItemInput) -> float | None:
+    """The critiqueability, or None when asking for it failed: the critique itself stands."""
+    try:
+        return await task
+    except CriticError as exc:
+        log.warning("critiqueability of a %s item failed (%s); the critique is kept without it", item.kind, exc.reason)
+        return None
+
+
+def _settle(task: asyncio.Task[float | None]) -> None:
+    """Never leave a task's exception unretrieved (asyncio would log "Task exception was never retrieved")."""
+    if not task.done():
+        task.cancel()
+    elif not task.cancelled() and task.exception() is not None:
+        log.warning("critiqueability request failed after its item did: %s", task.exception())
 
 
 async def with_retries[T](
