@@ -125,6 +125,9 @@ async def _drive_openai(
                         )
                     )
                 return
+        if client.dialect.parallel:  # never more in flight than the server serves: the rest would time out
+            semaphore = asyncio.Semaphore(min(max_in_flight(chosen), client.dialect.parallel))
+            log.info("%s serves %d request(s) at once", critic.name, client.dialect.parallel)
 
         async def one(row: dict[str, Any]) -> None:
             async with semaphore:

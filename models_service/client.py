@@ -56,6 +56,7 @@ class ServerDialect:
 
     json_schema: str = "json_schema"  # or "json_object" (llama.cpp) or "none"
     supports_n: bool = True
+    parallel: int | None = None  # requests it serves at once, where it says (None: as many as asked)
 
 
 class CriticClient:
@@ -201,6 +202,11 @@ class CriticClient:
 
     async def models_raw(self) -> dict[str, Any]:
         return await self._request("GET", "models", None)
+
+    async def server_raw(self, path: str) -> dict[str, Any]:
+        """GET a path at the server's root (outside /v1), such as llama.cpp's /props."""
+        root = self.base_url.removesuffix("v1/")
+        return await self._request("GET", path, None, base=root)
 
     async def models(self) -> list[str]:
         data = await self._request("GET", "models", None)

@@ -2,7 +2,11 @@
 
 vLLM supports everything natively. llama-cpp-python's server answers
 `response_format: {"type": "json_schema"}` with a 500 and wants
-`{"type": "json_object", "schema": …}`, and ignores `n`.
+`{"type": "json_object", "schema": …}`, and ignores `n`. A server other than vLLM may serve only a
+few requests at once: llama.cpp's own server says how many in /props (`total_slots`);
+llama-cpp-python's serves one at a time and says nothing, so one is assumed. The pipeline keeps
+no more than that in flight, so requests wait in the worker (no clock running) rather than in the
+server's queue, where they would time out.
 """
 
 from __future__ import annotations
@@ -26,4 +30,15 @@ async def detect_dialect(client: CriticClient) -> ServerDialect:
             raise
         structured = "json_object"
     probe = await client.chat(PROBE_MESSAGES, n=2, max_tokens=1, temperature=1.0)
-    return ServerDialect(json_schema=structured, supports_n=len(probe.choices) == 2)
+    return ServerDialect(
+        json_schema=structured, supports_n=len(probe.choices) == 2, parallel=await server_parallelism(client)
+    )
+
+
+async def server_parallelism(client: CriticClient) -> int:
+    """How many requests a server other than vLLM serves at once (see the module docstring)."""
+    try:
+        slots = (await client.server_raw("props")).get("total_slots")
+    except CriticError:
+        return 1
+    return slots if isinstance(slots, int) and slots > 0 else 1

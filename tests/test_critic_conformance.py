@@ -57,7 +57,7 @@ def server(request: pytest.FixtureRequest) -> Iterator[Server]:
         standin.stop()
     else:
         cpu = CpuCriticProcess()
-        yield Server("llamacpp", cpu.url, SERVED_NAME, ServerDialect(json_schema="json_object", supports_n=False))
+        yield Server("llamacpp", cpu.url, SERVED_NAME, ServerDialect("json_object", supports_n=False, parallel=1))
         cpu.stop()
 
 
