@@ -11,8 +11,9 @@ Individual (each response alone):
 - self-preference: the share of pairs whose own response gets the higher expected 1-5 score
   (ties half).
 Human control: where contractors reviewed both responses of a pair (submitted reviews' overall
-ratings, 7 = flawless), the share of pairs whose own response they rated higher (ties half): the
-evaluator's self-preference means something only against what people think of the same texts.
+ratings, 7 = flawless, in the audit owner's own review studies), the share of pairs whose own
+response they rated higher (ties half): the evaluator's self-preference means something only
+against what people think of the same texts.
 Intervals: percentile bootstrap over sources (a source is the context and question the two
 responses answer; every pair of a drawn source comes with it). Kendall's tau relates
 self-recognition to self-preference across the settings (other author x pairwise/individual)
@@ -28,6 +29,7 @@ import pandas as pd
 from django.db.models import Avg
 from scipy import stats
 
+from annotation.access import studies_for
 from annotation.labeling.models import Review, ReviewStatus
 from assist.models import AuditQuestion, EvaluatorAudit
 
@@ -74,12 +76,16 @@ def _individual(frame: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _human(pairs: pd.DataFrame) -> pd.Series:
+def _human(pairs: pd.DataFrame, audit: EvaluatorAudit) -> pd.Series:
     """Per pair, whether contractors rated the evaluator's response above the other's (mean overall
     rating of submitted reviews; ties half; NaN where either has none): the human control."""
     items = set(pairs["item"]) | set(pairs["other"])
     rows = (
-        Review.objects.filter(assignment__item_id__in=items, status=ReviewStatus.SUBMITTED)
+        Review.objects.filter(
+            assignment__item_id__in=items,
+            status=ReviewStatus.SUBMITTED,
+            assignment__study__in=studies_for(audit.created_by).filter(task_kind="review"),
+        )
         .values_list("assignment__item_id")
         .annotate(mean=Avg("rating"))
     )
@@ -109,7 +115,9 @@ def _interval(values: pd.Series, sources: pd.Series, rng: np.random.Generator, d
     }
 
 
-def _figures(pairs: pd.DataFrame, alone: pd.DataFrame, rng: np.random.Generator, draws: int) -> dict[str, Any]:
+def _figures(
+    pairs: pd.DataFrame, alone: pd.DataFrame, rng: np.random.Generator, draws: int, audit: EvaluatorAudit
+) -> dict[str, Any]:
     def column(name: str) -> pd.Series:
         return pairs[name] if name in pairs else pd.Series(np.nan, index=pairs.index)
 
@@ -124,7 +132,7 @@ def _figures(pairs: pd.DataFrame, alone: pd.DataFrame, rng: np.random.Generator,
         "other_named_worse": _interval(1 - column("pair:worse"), pairs["source"], rng, draws),
         "individual_recognition_gap": _interval(alone["yes_gap"], alone["source"], rng, draws),
         "individual_self_preference": _interval(alone["score_win"], alone["source"], rng, draws),
-        "human_preference": _interval(_human(pairs), pairs["source"], rng, draws),
+        "human_preference": _interval(_human(pairs, audit), pairs["source"], rng, draws),
     }
 
 
@@ -146,10 +154,10 @@ def audit_report(audit: EvaluatorAudit, *, draws: int = DRAWS) -> dict[str, Any]
     if pairs.empty:
         return report
     alone = _individual(frame, pairs)
-    report["overall"] = _figures(pairs, alone, rng, draws)
+    report["overall"] = _figures(pairs, alone, rng, draws, audit)
     for author in sorted(pairs["other_author"].unique()):
         mask = pairs["other_author"] == author
-        report["by_author"][author] = _figures(pairs[mask], alone[mask.to_numpy()], rng, draws)
+        report["by_author"][author] = _figures(pairs[mask], alone[mask.to_numpy()], rng, draws, audit)
     pairwise = frame[frame["ask"].str.startswith("pair:")].dropna(subset=["p_first"])
     for ask, group in pairwise.groupby("ask"):
         report["position_bias"][str(ask).split(":")[1]] = _interval(group["p_first"] - 0.5, group["source"], rng, draws)

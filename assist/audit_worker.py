@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from typing import Any
 
-from django.db.models import F
+from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from assist.critic_settings import CriticSettings
@@ -52,6 +54,8 @@ async def _run(audit: EvaluatorAudit, questions: list[AuditQuestion]) -> list[tu
                     value, p_first = await _answer(client, question, audit.prompt_version)
                 except (CriticError, NoLogprobs, IndexError) as exc:
                     return question, None, None, str(getattr(exc, "reason", exc)) or type(exc).__name__
+            if not math.isfinite(value):
+                return question, None, None, "the server's log-probabilities were not finite numbers"
             return question, value, p_first, ""
 
         return list(await asyncio.gather(*(one(q) for q in questions)))
@@ -71,11 +75,12 @@ def execute_audit(audit_id: int, batch: int = 100) -> str:
             answered = asyncio.run(_run(audit, chunk))
             for question, value, p_first, error in answered:
                 question.value, question.p_first, question.error = value, p_first, error[:2000]
-            AuditQuestion.objects.bulk_update([a[0] for a in answered], ("value", "p_first", "error"))
-            failed = sum(1 for a in answered if a[3])
-            EvaluatorAudit.objects.filter(pk=audit_id).update(
-                done=F("done") + len(answered) - failed, failed=F("failed") + failed
-            )
+            with transaction.atomic():
+                AuditQuestion.objects.bulk_update([a[0] for a in answered], ("value", "p_first", "error"))
+                counts = AuditQuestion.objects.filter(audit_id=audit_id).aggregate(
+                    done=Count("pk", filter=Q(value__isnull=False)), failed=Count("pk", filter=~Q(error=""))
+                )
+                EvaluatorAudit.objects.filter(pk=audit_id).update(**counts)
     except Exception as exc:
         EvaluatorAudit.objects.filter(pk=audit_id).update(status=RunStatus.FAILED, error=repr(exc)[:2000])
         raise

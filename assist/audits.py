@@ -36,10 +36,10 @@ def pairs_of(items: QuerySet[Item], own_author: str) -> list[tuple[int, int]]:
 def check_audit(evaluator: CriticConfig, items: QuerySet[Item], own_author: str) -> list[tuple[int, int]]:
     if evaluator.backend != Backend.OPENAI:
         raise AuditRefused(f"{evaluator} is not a model server: an audit reads a model's log-probabilities.")
-    pairs = pairs_of(items, own_author)
+    pairs = pairs_of(items.filter(kind="summary"), own_author)  # the e1 prompts are about summaries
     if not pairs:
         raise AuditRefused(
-            f"No source has both a response by {own_author!r} and one by another author: nothing to compare."
+            f"No source has both a summary by {own_author!r} and one by another author: nothing to compare."
         )
     if len(pairs) > MAX_PAIRS:
         raise AuditRefused(f"{len(pairs)} pairs: at most {MAX_PAIRS} per audit.")

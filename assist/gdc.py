@@ -4,12 +4,15 @@ Ground truth is planted flaws: of two responses to the same source (context and 
 one with no planted flaw is better than one with a planted flaw. Over those pairs, with the
 critic's chosen critique of each response:
 
-- G: the share of responses that are flawless (the quality of one sample);
+- G: the share of the paired responses that are flawless (the quality of one sample; with
+  planted flaws this is the dataset's base rate, not a generator's skill);
 - D: how often the critic's own discrimination picks the better response: its critiqueability,
   P(flawed), is lower for the better one (ties half);
 - C: how often its critique picks it: the critique of the worse response makes a grounded comment
-  on one of its planted flaws (spans overlapping by the study default, 0.3 of the shorter) while
-  the critique of the better one does not.
+  on one of its planted flaws (spans overlapping by the study default, 0.3 of the shorter).
+
+D and C are computed over the same pairs (those with critiqueability for both responses); where no
+pair has it, D, C and the gaps are not reported.
 
 Each with a 95% percentile bootstrap interval over sources, and the gaps D - G and D - C with
 theirs (the same draws, so the gaps keep their pairing).
@@ -57,6 +60,7 @@ def gdc_report(critic: CriticConfig, items: list[Item], *, draws: int = DRAWS, s
     for item in items:
         by_source[(item.context, item.question)].append(item)
     sources: list[int] = []
+    paired: set[int] = set()
     d: list[float] = []
     c: list[float] = []
     for number, group in enumerate(by_source.values()):
@@ -67,21 +71,14 @@ def gdc_report(critic: CriticConfig, items: list[Item], *, draws: int = DRAWS, s
                 if better.pk not in critiques or worse.pk not in critiques:
                     continue
                 s_better, s_worse = critiques[better.pk][1], critiques[worse.pk][1]
-                code = better.kind == "code"
+                if s_better is None or s_worse is None:
+                    continue  # no discrimination to compare with
                 sources.append(number)
-                d.append(
-                    np.nan
-                    if s_better is None or s_worse is None
-                    else 1.0
-                    if s_better < s_worse
-                    else 0.5
-                    if s_better == s_worse
-                    else 0.0
-                )
-                found_worse = _caught(critiques[worse.pk][0], flaws[worse.pk], comments, code)
-                found_better = _caught(critiques[better.pk][0], flaws[worse.pk], comments, code)
-                c.append(1.0 if found_worse and not found_better else 0.0)
-    all_g = [0.0 if flaws[i.pk] else 1.0 for i in items if i.pk in critiques]
+                d.append(1.0 if s_better < s_worse else 0.5 if s_better == s_worse else 0.0)
+                found = _caught(critiques[worse.pk][0], flaws[worse.pk], comments, better.kind == "code")
+                c.append(1.0 if found else 0.0)
+                paired.update((better.pk, worse.pk))
+    all_g = [0.0 if flaws[pk] else 1.0 for pk in paired]
     report: dict[str, Any] = {
         "critic": critic.name,
         "pairs": len(sources),
@@ -102,13 +99,17 @@ def gdc_report(critic: CriticConfig, items: list[Item], *, draws: int = DRAWS, s
     weights = np.stack([np.bincount(np.searchsorted(unique, p), minlength=len(unique)) for p in picks])
     per_source = {name: _source_sums(values, codes, unique) for name, values in arrays.items()}
     g_value = report["G"]["value"] if report["G"] else None
+
+    def ratio(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        den = weights @ counts
+        return np.where(den > 0, (weights @ sums) / np.where(den > 0, den, 1), np.nan)
+
     for name, (sums, counts) in per_source.items():
-        replicated = (weights @ sums) / np.maximum(weights @ counts, 1e-12)
+        replicated = ratio(sums, counts)
         report[name] = _summary(float(sums.sum() / max(counts.sum(), 1e-12)), replicated, int(counts.sum()))
         if name == "D" and g_value is not None:
             report["D_minus_G"] = _summary(report["D"]["value"] - g_value, replicated - g_value, int(counts.sum()))
-    d_rep = (weights @ per_source["D"][0]) / np.maximum(weights @ per_source["D"][1], 1e-12)
-    c_rep = (weights @ per_source["C"][0]) / np.maximum(weights @ per_source["C"][1], 1e-12)
+    d_rep, c_rep = ratio(*per_source["D"]), ratio(*per_source["C"])
     if report["D"]["n"] and report["C"]["n"]:
         report["D_minus_C"] = _summary(report["D"]["value"] - report["C"]["value"], d_rep - c_rep, report["D"]["n"])
     return report

@@ -45,11 +45,19 @@ async def _write_all(run: GenerationRun, sources: list[Item]) -> list[tuple[str,
 
 
 def execute_generation(run_id: int) -> str:
-    run = GenerationRun.objects.select_related("generator", "source", "target").get(pk=run_id)
-    if run.status != RunStatus.QUEUED:
+    # Claimed once (a second delivery finds it taken); a retry after a failure resumes where it stopped.
+    claimed = GenerationRun.objects.filter(pk=run_id, status__in=(RunStatus.QUEUED, RunStatus.FAILED)).update(
+        status=RunStatus.RUNNING, error=""
+    )
+    if not claimed:
         return "taken or finished already"
-    GenerationRun.objects.filter(pk=run_id).update(status=RunStatus.RUNNING)
-    sources = list(Item.objects.filter(pk__in=sources_of(run.source)).order_by("pk"))
+    run = GenerationRun.objects.select_related("generator", "source", "target").get(pk=run_id)
+    written = set(Item.objects.filter(dataset=run.target).values_list("external_id", flat=True))
+    sources = [
+        item
+        for item in Item.objects.filter(pk__in=sources_of(run.source)).order_by("pk")
+        if f"gen-{run.pk}-{item.pk}" not in written
+    ]
     try:
         for start in range(0, len(sources), 200):
             chunk = sources[start : start + 200]

@@ -3,7 +3,7 @@ dataset whose author is that model (what an evaluator audit needs: outputs with 
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from annotation.datasets.models import Dataset
 from annotation.users import User
@@ -31,6 +31,15 @@ def do_create_generation(
     if not sources or len(sources) > MAX_SOURCES:
         raise GenerateRefused(f"{len(sources)} sources: a generation needs 1 to {MAX_SOURCES}.")
     chosen = CriticSettings.parse(generator.sampling)
+    try:
+        return _create(generator, source, name, author, user, chosen, len(sources))
+    except IntegrityError as exc:  # the same name taken a moment ago
+        raise GenerateRefused(f"Name a new dataset for the generations ({name!r} is taken).") from exc
+
+
+def _create(
+    generator: CriticConfig, source: Dataset, name: str, author: str, user: User, chosen: CriticSettings, total: int
+) -> GenerationRun:
     with transaction.atomic():
         target = Dataset.objects.create(
             name=name,
@@ -44,7 +53,7 @@ def do_create_generation(
             target=target,
             author=author.strip() or generator.model or generator.name,
             created_by=user,
-            total=len(sources),
+            total=total,
             sampling={"temperature": chosen.temperature, "max_tokens": chosen.max_tokens, "seed": chosen.seed},
         )
         transaction.on_commit(lambda: run_generation.delay(run.pk))

@@ -2,11 +2,11 @@
 
 vLLM supports everything natively. llama-cpp-python's server answers
 `response_format: {"type": "json_schema"}` with a 500 and wants
-`{"type": "json_object", "schema": …}`, and ignores `n`. A server other than vLLM may serve only a
-few requests at once: llama.cpp's own server says how many in /props (`total_slots`);
-llama-cpp-python's serves one at a time and says nothing, so one is assumed. The pipeline keeps
-no more than that in flight, so requests wait in the worker (no clock running) rather than in the
-server's queue, where they would time out.
+`{"type": "json_object", "schema": …}`, and ignores `n`. llama.cpp's own server says how many
+requests it serves at once in /props (`total_slots`); llama-cpp-python's (its models are "owned by
+me") serves one at a time. The pipeline keeps no more than that in flight, so requests wait in the
+worker (no clock running) rather than in the server's queue, where they would time out. Other
+servers are not limited (set `max_in_flight` for them).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ PROBE_MESSAGES = [{"role": "user", "content": 'Reply with the JSON {"ok": true}.
 
 async def detect_dialect(client: CriticClient) -> ServerDialect:
     data = await client.models_raw()
-    if any(entry.get("owned_by") == "vllm" for entry in data.get("data", []) if isinstance(entry, dict)):
+    owners = {entry.get("owned_by") for entry in data.get("data", []) if isinstance(entry, dict)}
+    if "vllm" in owners:
         return ServerDialect()
     structured = "json_schema"
     try:
@@ -30,15 +31,16 @@ async def detect_dialect(client: CriticClient) -> ServerDialect:
             raise
         structured = "json_object"
     probe = await client.chat(PROBE_MESSAGES, n=2, max_tokens=1, temperature=1.0)
-    return ServerDialect(
-        json_schema=structured, supports_n=len(probe.choices) == 2, parallel=await server_parallelism(client)
-    )
+    parallel = await server_parallelism(client, llama_cpp_python="me" in owners)
+    return ServerDialect(json_schema=structured, supports_n=len(probe.choices) == 2, parallel=parallel)
 
 
-async def server_parallelism(client: CriticClient) -> int:
-    """How many requests a server other than vLLM serves at once (see the module docstring)."""
+async def server_parallelism(client: CriticClient, *, llama_cpp_python: bool) -> int | None:
+    """How many requests a llama.cpp server serves at once; None for servers that do not say."""
+    if llama_cpp_python:
+        return 1
     try:
         slots = (await client.server_raw("props")).get("total_slots")
     except CriticError:
-        return 1
-    return slots if isinstance(slots, int) and slots > 0 else 1
+        return None
+    return slots if isinstance(slots, int) and slots > 0 else None

@@ -95,6 +95,8 @@ def _first_token_probabilities(choice: Choice) -> dict[str, float]:
     if not choice.logprobs:
         raise NoLogprobs("the server returned no log-probabilities: run it with logprobs enabled")
     first = choice.logprobs[0]
+    if not first.top:
+        raise NoLogprobs("the server returned the answer without its alternatives (top_logprobs)")
     alternatives = dict(first.top)
     alternatives.setdefault(first.token, first.logprob)
     found: dict[str, float] = {}
