@@ -113,7 +113,8 @@ def _charts(report: dict[str, Any]) -> list[str]:
             )
             for author, figures in rows
         ]
-        charts.append(str(bar_chart(title, estimates, percent=True)))
+        if any(e.value == e.value for e in estimates):  # NaN != NaN: a chart with nothing to draw is left out
+            charts.append(str(bar_chart(title, estimates, percent=True)))
     return charts
 
 
