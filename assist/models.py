@@ -237,17 +237,9 @@ class Refinement(models.Model):
         return f"{self.critic} refines item {self.item_id} ({self.status})"
 
 
-class EvaluatorAudit(models.Model):
-    """Does an evaluator model recognise and favour its own outputs? (Panickssery et al. 2024)
+class TrackedJob(models.Model):
+    """A background job a researcher started and follows: status, counts, the first error."""
 
-    Pairs hold two responses to the same source: one whose author is the evaluator's `own_author`,
-    one by someone else. Each question is asked of every pair in both orders, and of every response
-    alone; answers are read from log-probabilities.
-    """
-
-    evaluator = models.ForeignKey(CriticConfig, on_delete=models.PROTECT, related_name="audits")
-    own_author = models.CharField(max_length=200, help_text="The `author` of the items the evaluator wrote.")
-    prompt_version = models.CharField(max_length=16, default="e1")
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
@@ -258,14 +250,28 @@ class EvaluatorAudit(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ("-created_at", "-id")
-
-    def __str__(self) -> str:
-        return f"audit {self.pk} of {self.evaluator}"
 
     @property
     def percent(self) -> int:
         return round(100 * (self.done + self.failed) / self.total) if self.total else 100
+
+
+class EvaluatorAudit(TrackedJob):
+    """Does an evaluator model recognise and favour its own outputs? (Panickssery et al. 2024)
+
+    Pairs hold two responses to the same source: one whose author is the evaluator's `own_author`,
+    one by someone else. Each question is asked of every pair in both orders, and of every response
+    alone; answers are read from log-probabilities.
+    """
+
+    evaluator = models.ForeignKey(CriticConfig, on_delete=models.PROTECT, related_name="audits")
+    own_author = models.CharField(max_length=200, help_text="The `author` of the items the evaluator wrote.")
+    prompt_version = models.CharField(max_length=16, default="e1")
+
+    def __str__(self) -> str:
+        return f"audit {self.pk} of {self.evaluator}"
 
 
 class AuditQuestion(models.Model):
@@ -295,7 +301,7 @@ class AuditQuestion(models.Model):
         return f"{self.ask} in audit {self.audit_id}"
 
 
-class GenerationRun(models.Model):
+class GenerationRun(TrackedJob):
     """A model writes its own responses to a dataset's sources: new items whose author is that model."""
 
     generator = models.ForeignKey(CriticConfig, on_delete=models.PROTECT, related_name="generations")
@@ -304,21 +310,6 @@ class GenerationRun(models.Model):
     author = models.CharField(max_length=200, help_text="Written into each new item's author.")
     prompt_version = models.CharField(max_length=16, default="g1")
     sampling = models.JSONField(default=dict, blank=True, help_text="temperature, max_tokens, seed as used.")
-    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ("-created_at", "-id")
 
     def __str__(self) -> str:
         return f"generation {self.pk} by {self.generator}"
-
-    @property
-    def percent(self) -> int:
-        return round(100 * (self.done + self.failed) / self.total) if self.total else 100

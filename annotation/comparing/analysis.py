@@ -124,32 +124,15 @@ def preference_frame(study: Study) -> pd.DataFrame:
 
 def comparison_results(study: Study, *, draws: int = 1000) -> ComparisonResults:
     results = ComparisonResults(study)
-    if study.task_kind == TaskKind.PREFER:
-        frame = preference_frame(study)
-        results.metrics = PREFERENCE_METRICS
-        if not frame.empty:
-            results.estimates, _ = analyse(
-                frame,
-                control=None,
-                draws=draws,
-                seed=study.seed,
-                design="within",
-                table=PREFERENCE_METRICS,
-                rates=frozenset({"refined_preferred"}),
-            )
-    else:
-        frame = rating_frame(study)
-        results.metrics = COMPARISON_METRICS
-        if not frame.empty:
-            results.estimates, _ = analyse(
-                frame,
-                control=None,
-                draws=draws,
-                seed=study.seed,
-                design="within",
-                table=COMPARISON_METRICS,
-                rates=RATES,
-            )
+    prefer = study.task_kind == TaskKind.PREFER
+    frame = preference_frame(study) if prefer else rating_frame(study)
+    results.metrics = PREFERENCE_METRICS if prefer else COMPARISON_METRICS
+    if not frame.empty:
+        rates = frozenset({"refined_preferred"}) if prefer else RATES
+        results.estimates, _ = analyse(
+            frame, control=None, draws=draws, seed=study.seed, design="within", table=results.metrics, rates=rates
+        )
+        if not prefer:
             pairs = pairs_of(frame)
             results.ratings = elo(pairs, draws=draws, seed=study.seed)
             results.labels = pairs.labels
