@@ -76,7 +76,9 @@ class StudyForm(forms.Form):
     reports_from = forms.ModelChoiceField(
         queryset=Study.objects.none(), required=False, label="Human critiques: the flaw reports of this review study"
     )
-    include_gold = forms.BooleanField(required=False, label="Gold critiques of tampered items (the tamperer's own)")
+    include_gold = forms.BooleanField(
+        required=False, label="Gold critiques: each item's planted flaws in their own words"
+    )
     per_task = forms.IntegerField(
         min_value=2, max_value=4, initial=4, required=False, label="Critiques side by side (2-4)"
     )

@@ -100,7 +100,7 @@ class StudyCreateSerializer(serializers.Serializer[None]):
         help_text="Comparison studies: one of your review studies, whose flaw reports become human critiques.",
     )
     include_gold = serializers.BooleanField(
-        default=False, help_text="Comparison studies: tampered items' gold critiques."
+        default=False, help_text="Comparison studies: gold critiques (each item's planted flaws in their own words)."
     )
     per_task = serializers.IntegerField(min_value=2, max_value=4, default=4)
     refine_critic = serializers.IntegerField(
