@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from annotation.datasets.models import Dataset, Item, PlantedFlaw
+from annotation.datasets.models import Dataset, PlantedFlaw
 from annotation.labeling.queue import claim_next
 from annotation.studies.lifecycle import StudyRefused, StudySpec, do_create_study, select_item_ids
-from annotation.studies.models import Assignment
+from annotation.studies.models import Assignment, Study
 from annotation.studies.task_options import TaskOptions
 from annotation.tampering.checks import refresh_critic_check
 from annotation.tampering.models import Tamper
@@ -170,7 +170,7 @@ def test_a_tamper_study_needs_a_new_dataset_name(researcher: User) -> None:
     spec = StudySpec(name="t", item_ids=[item.pk], task_kind="tamper", tasks=TaskOptions(tamper_dataset="taken"))
     with pytest.raises(StudyRefused, match="already exists"):
         do_create_study(spec, researcher)
-    assert not Item.objects.filter(dataset__name="taken").exists()
+    assert not Study.objects.filter(name="t").exists()  # nothing half-made
 
 
 def test_hostile_tamper_input_is_refused_not_a_500(researcher: User, contractor: User) -> None:
