@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from models_service.prompts import QUOTE_MODES
+from models_service.reward import REWARD_TASKS
+
 AUTO = "auto"
 STRUCTURED_OUTPUTS = (AUTO, "json_schema", "json_object", "none")
 
@@ -38,6 +41,15 @@ KEYS: dict[str, Key] = {
     "max_tokens": Key(int, "Longest critique, in tokens.", 16, 16384),
     "seed": Key(int, "Fix it for reproducible samples (blank: a new seed each time)."),
     "critiqueability": Key(bool, "Also ask P(Yes) of “does it have a flaw?” from the first token's logprobs."),
+    "quote_mode": Key(
+        str,
+        "lines: structured output may only quote whole lines of the code or sentences of the text, so every "
+        "comment is grounded; free: any words (sub-line quotes, which may not be found).",
+        choices=QUOTE_MODES,
+    ),
+    "execution_hint": Key(
+        bool, "Code with tests: run them first and show the model the failing test to locate and explain."
+    ),
     "max_in_flight": Key(int, "Requests the worker keeps open at once (blank: REDLINE_CRITIC_MAX_IN_FLIGHT).", 1, 1024),
     "timeout_s": Key(float, "Seconds one request may take (blank: REDLINE_CRITIC_TIMEOUT_S).", 0.1, 3600),
     "structured_output": Key(
@@ -50,6 +62,12 @@ KEYS: dict[str, Key] = {
     "fsbs_max_tokens": Key(int, "FSBS: tokens per continuation.", 16, 16384),
     "reward_model": Key(str, "A reward model served by the pooling API, scoring each sample (blank: none)."),
     "reward_base_url": Key(str, "Where the reward model is served (blank: the critic's base URL)."),
+    "reward_task": Key(
+        str,
+        "The pooling task the reward model is asked for: classify (sequence reward models) or token_classify "
+        "(token and process reward models; the last token's score is used).",
+        choices=REWARD_TASKS,
+    ),
 }
 
 
@@ -98,6 +116,8 @@ class CriticSettings:
     max_tokens: int = 1024
     seed: int | None = None
     critiqueability: bool = True
+    quote_mode: str = "free"
+    execution_hint: bool = False
     max_in_flight: int | None = None
     timeout_s: float | None = None
     structured_output: str = AUTO
@@ -108,6 +128,7 @@ class CriticSettings:
     fsbs_max_tokens: int = 256
     reward_model: str = ""
     reward_base_url: str = ""
+    reward_task: str = "classify"
 
     @classmethod
     def parse(cls, raw: object) -> CriticSettings:

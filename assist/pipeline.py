@@ -6,7 +6,7 @@ import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.utils import timezone
@@ -18,15 +18,16 @@ from assist.writer import Outcome, ResultWriter
 from models_service.client import CriticClient, ServerDialect
 from models_service.dialect import detect_dialect
 from models_service.errors import CriticError
-from models_service.execution import execution_critique
+from models_service.execution import execution_critique, failing_test_report
 from models_service.generate import GenerationSettings, critique_item, with_retries
 from models_service.prompts import ItemInput
 from models_service.reward import reward_score
-from models_service.sandbox import Limits
+from models_service.sandbox import Limits, Mode
 from models_service.selection import FsbsSettings, Rewarder
 
 log = logging.getLogger(__name__)
 CANCEL_POLL_S = 0.2
+MAX_CONNECTIONS = 1024
 ITEM_FIELDS = (
     "item_id",
     "item__kind",
@@ -47,6 +48,7 @@ def generation_settings(critic: CriticConfig, chosen: CriticSettings) -> Generat
         seed=chosen.seed,
         length_modifier=critic.length_modifier,
         prompt_version=critic.prompt_version or "v1",
+        quote_mode=chosen.quote_mode,
         with_critiqueability=chosen.critiqueability,
         fsbs=FsbsSettings(n=chosen.fsbs_n, k=chosen.fsbs_k, depth=chosen.fsbs_depth, max_tokens=chosen.fsbs_max_tokens),
     )
@@ -63,13 +65,20 @@ def max_in_flight(chosen: CriticSettings) -> int:
     return chosen.max_in_flight or settings.REDLINE_CRITIC_MAX_IN_FLIGHT
 
 
+def in_flight_limit(chosen: CriticSettings, parallel: int | None) -> int:
+    """The server's own limit where it says (a set max_in_flight may only lower it), else the setting."""
+    if parallel:
+        return min(chosen.max_in_flight or parallel, parallel)
+    return max_in_flight(chosen)
+
+
 def client_for(critic: CriticConfig, chosen: CriticSettings) -> CriticClient:
     return CriticClient(
         critic.base_url or settings.REDLINE_CRITIC_BASE_URL,
         critic.model or settings.REDLINE_CRITIC_MODEL,
         api_key=settings.REDLINE_CRITIC_API_KEY,
         timeout_s=chosen.timeout_s or settings.REDLINE_CRITIC_TIMEOUT_S,
-        max_connections=max_in_flight(chosen),
+        max_connections=MAX_CONNECTIONS,  # the semaphore limits requests; the pool must not
         dialect=configured_dialect(chosen),
     )
 
@@ -106,7 +115,7 @@ async def _drive_openai(
         bound = reward_client
 
         async def rewarder(item: ItemInput, text: str) -> float:
-            return await reward_score(bound, item, text)
+            return await reward_score(bound, item, text, chosen.reward_task)
 
     async with client_for(critic, chosen) as client:
         if configured_dialect(chosen) is None:
@@ -126,7 +135,7 @@ async def _drive_openai(
                     )
                 return
         if client.dialect.parallel:  # never more in flight than the server serves: the rest would time out
-            semaphore = asyncio.Semaphore(min(max_in_flight(chosen), client.dialect.parallel))
+            semaphore = asyncio.Semaphore(in_flight_limit(chosen, client.dialect.parallel))
             log.info("%s serves %d request(s) at once", critic.name, client.dialect.parallel)
 
         async def one(row: dict[str, Any]) -> None:
@@ -135,6 +144,8 @@ async def _drive_openai(
                     return
                 item = _input(row)
                 try:
+                    if chosen.execution_hint:
+                        item = await _with_failure(item)
                     result, used = await with_retries(
                         lambda: critique_item(client, item, settings_, rewarder), attempts=attempts
                     )
@@ -154,6 +165,12 @@ async def _drive_openai(
             watcher.cancel()
             if reward_client is not None:
                 await reward_client.aclose()
+
+
+async def _with_failure(item: ItemInput) -> ItemInput:
+    mode = cast(Mode, settings.REDLINE_SANDBOX)
+    failure = await asyncio.to_thread(failing_test_report, item, limits=Limits(), mode=mode)
+    return replace(item, failure=failure)
 
 
 async def _cancel_when_asked(writer: ResultWriter, tasks: list[asyncio.Task[None]]) -> None:

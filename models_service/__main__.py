@@ -18,7 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--served-model-name", default="critic")
     serve.add_argument("--host", default="0.0.0.0")  # noqa: S104
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--max-num-seqs", type=int, default=64)
+    serve.add_argument(
+        "--max-num-seqs", type=int, default=None, help="sequences batched at once (default: vLLM's, sized for the GPU)"
+    )
     serve.add_argument("--gpu-memory-utilization", type=float, default=0.90)
     serve.add_argument("--max-model-len", type=int, default=8192)
     serve.add_argument("--tensor-parallel-size", type=int, default=1)

@@ -195,10 +195,12 @@ class CriticClient:
             choices, int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0), latency
         )
 
-    async def pooling(self, text: str) -> dict[str, Any]:
-        """vLLM's pooling endpoint (reward models); it lives beside /v1, not under it."""
+    async def pooling(self, text: str, task: str = "classify") -> dict[str, Any]:
+        """vLLM's pooling endpoint (reward models, `--runner pooling`); it lives beside /v1, not under it.
+        The task is named: left out, vLLM picks a per-token task first for models that support one."""
         root = self.base_url.removesuffix("/").removesuffix("/v1") + "/"
-        return await self._request("POST", "pooling", {"model": self.model, "input": text}, base=root)
+        body = {"model": self.model, "input": text, "task": task, "encoding_format": "float"}
+        return await self._request("POST", "pooling", body, base=root)
 
     async def models_raw(self) -> dict[str, Any]:
         return await self._request("GET", "models", None)
@@ -228,7 +230,7 @@ class CriticClient:
 
     def _response_format(self, schema: dict[str, Any], name: str) -> dict[str, Any]:
         if self.dialect.json_schema == "json_object":
-            return {"type": "json_object", "schema": schema}
+            return {"type": "json_object", "schema": _grammar_safe(schema)}
         return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True}}
 
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -246,6 +248,22 @@ class CriticClient:
         except aiohttp.ClientError as exc:
             raise CriticError(f"connection error: {type(exc).__name__}: {exc}", retryable=True) from None
         return _json_body(status, text)
+
+
+def _grammar_safe(schema: Any) -> Any:
+    """llama-cpp-python turns a JSON schema into a grammar but escapes `"` and `\\` inside enum strings
+    wrongly, and its server dies on the result: such values are left out (an emptied enum becomes a
+    free string)."""
+    if isinstance(schema, list):
+        return [_grammar_safe(part) for part in schema]
+    if not isinstance(schema, dict):
+        return schema
+    safe = {key: _grammar_safe(value) for key, value in schema.items() if key != "enum"}
+    if "enum" in schema:
+        kept = [v for v in schema["enum"] if not (isinstance(v, str) and ('"' in v or "\\" in v))]
+        if kept:
+            safe["enum"] = kept
+    return safe
 
 
 def _json_body(status: int, text: str) -> dict[str, Any]:

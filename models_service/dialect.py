@@ -5,11 +5,14 @@ vLLM supports everything natively. llama-cpp-python's server answers
 `{"type": "json_object", "schema": …}`, and ignores `n`. llama.cpp's own server says how many
 requests it serves at once in /props (`total_slots`); llama-cpp-python's (its models are "owned by
 me") serves one at a time. The pipeline keeps no more than that in flight, so requests wait in the
-worker (no clock running) rather than in the server's queue, where they would time out. Other
-servers are not limited (set `max_in_flight` for them).
+worker (no clock running) rather than in the server's queue, where they would time out. vLLM
+says its `max_num_seqs` only in dev mode; other servers are not limited (set `max_in_flight`).
 """
 
 from __future__ import annotations
+
+import json
+import re
 
 from models_service.client import CriticClient, ServerDialect
 from models_service.errors import CriticError
@@ -22,7 +25,7 @@ async def detect_dialect(client: CriticClient) -> ServerDialect:
     data = await client.models_raw()
     owners = {entry.get("owned_by") for entry in data.get("data", []) if isinstance(entry, dict)}
     if "vllm" in owners:
-        return ServerDialect()
+        return ServerDialect(parallel=await vllm_max_num_seqs(client))
     structured = "json_schema"
     try:
         await client.chat(PROBE_MESSAGES, max_tokens=16, temperature=0.0, json_schema=PROBE_SCHEMA)
@@ -33,6 +36,17 @@ async def detect_dialect(client: CriticClient) -> ServerDialect:
     probe = await client.chat(PROBE_MESSAGES, n=2, max_tokens=1, temperature=1.0)
     parallel = await server_parallelism(client, llama_cpp_python="me" in owners)
     return ServerDialect(json_schema=structured, supports_n=len(probe.choices) == 2, parallel=parallel)
+
+
+async def vllm_max_num_seqs(client: CriticClient) -> int | None:
+    """vLLM reveals its scheduler's `max_num_seqs` only at /server_info, which it serves in dev mode
+    (VLLM_SERVER_DEV_MODE=1); otherwise None, and REDLINE_CRITIC_MAX_IN_FLIGHT applies."""
+    try:
+        info = await client.server_raw("server_info?config_format=json")
+    except CriticError:
+        return None
+    match = re.search(r'"?max_num_seqs"?\W+(\d+)', json.dumps(info))
+    return int(match.group(1)) if match and int(match.group(1)) > 0 else None
 
 
 async def server_parallelism(client: CriticClient, *, llama_cpp_python: bool) -> int | None:

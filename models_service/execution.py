@@ -41,6 +41,33 @@ def _failed_assertion(result: RunResult, response: str, tests: str, limits: Limi
     return ""
 
 
+def _error(result: RunResult) -> tuple[str, str]:
+    errors = _ERROR_LINE.findall(result.stderr)
+    kind, message = errors[-1] if errors else ("Failure", " ".join(result.stderr.strip().splitlines()[-1:]))
+    return kind, message
+
+
+def failing_test_report(item: ItemInput, *, limits: Limits = Limits(), mode: Mode = "auto") -> str:
+    """What an execution-informed critic is told: the failing test and the error, without a traceback
+    (its line numbers are the sandbox's, not the response's). Empty when the tests pass or are absent."""
+    if item.kind != "code" or not item.tests.strip():
+        return ""
+    result = run_python(f"{item.response}\n\n{item.tests}", limits=limits, mode=mode)
+    if result.timed_out:
+        return f"The tests did not finish within {limits.wall_s:g} s: the code may loop forever."
+    if result.passed:
+        return ""
+    kind, message = _error(result)
+    lines = [f"{kind}{': ' + message if message else ''}"]
+    assertion = _failed_assertion(result, item.response, item.tests, limits)
+    if assertion:
+        lines.insert(0, f"Failing test: {assertion}")
+    line = _failing_response_line(result, item.response, limits)
+    if line is not None:
+        lines.append(f"Raised at line {line} of the code: {item.response.splitlines()[line - 1].strip()}")
+    return "\n".join(lines)
+
+
 def execution_critique(item: ItemInput, *, limits: Limits = Limits(), mode: Mode = "auto") -> ItemCritique:
     started = time.perf_counter()
     if not item.tests.strip():
@@ -60,9 +87,7 @@ def execution_critique(item: ItemInput, *, limits: Limits = Limits(), mode: Mode
             )
         )
     elif not result.passed:
-        errors = _ERROR_LINE.findall(result.stderr)
-        kind, message = errors[-1] if errors else ("Failure", result.stderr.strip().splitlines()[-1:] or [""])
-        message = message if isinstance(message, str) else " ".join(message)
+        kind, message = _error(result)
         line = _failing_response_line(result, item.response, limits)
         if line is not None:
             start, end = lines_to_span(item.response, line, line)

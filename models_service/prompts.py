@@ -7,10 +7,16 @@ anchored; a quote that is not there is the hallucination signal.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
-PROMPT_VERSIONS = ("v1", "v2")
+PROMPT_VERSIONS = ("v1", "v2", "v3")
+QUOTE_MODES = ("free", "lines")
+# Bounds that keep a rambling small model from running past max_tokens and losing the whole critique.
+MAX_COMMENTS, MAX_COMMENT_CHARS = 8, 600
+MAX_QUOTE_CHOICES = 400  # past this many lines the grammar grows large; such responses get free quotes
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 SEVERITIES = ("critical", "major", "minor")
 CATEGORIES = {
     "summary": ("accuracy", "coverage", "coherence", "other"),
@@ -31,6 +37,7 @@ class ItemInput:
     question: str = ""
     language: str = ""
     tests: str = ""
+    failure: str = ""  # what running the tests printed, for execution-informed critiques
 
 
 def check_version(version: str) -> str:
@@ -39,17 +46,28 @@ def check_version(version: str) -> str:
     return version
 
 
-def critique_schema(kind: str) -> dict[str, Any]:
+def quote_units(item: ItemInput) -> list[str]:
+    """The response's own lines (code) or sentences (prose): the quotes a grounded-by-construction
+    critique may choose from. Empty when there are too many to offer."""
+    pieces = item.response.splitlines() if item.kind == "code" else _SENTENCE_END.split(item.response)
+    units = list(dict.fromkeys(piece.strip() for piece in pieces if piece.strip()))
+    return units if len(units) <= MAX_QUOTE_CHOICES else []
+
+
+def critique_schema(kind: str, quotes: list[str] | None = None) -> dict[str, Any]:
+    """With `quotes`, structured output can only copy one of them: every comment is grounded."""
+    quote: dict[str, Any] = {"type": "string", "enum": quotes} if quotes else {"type": "string"}
     return {
         "type": "object",
         "properties": {
             "comments": {
                 "type": "array",
+                "maxItems": MAX_COMMENTS,
                 "items": {
                     "type": "object",
                     "properties": {
-                        "quote": {"type": "string"},
-                        "comment": {"type": "string"},
+                        "quote": quote,
+                        "comment": {"type": "string", "maxLength": MAX_COMMENT_CHARS},
                         "severity": {"type": "string", "enum": list(SEVERITIES)},
                         "category": {"type": "string", "enum": list(CATEGORIES[kind])},
                     },
@@ -111,9 +129,33 @@ _EXAMPLES = {
 }
 
 
+# v3 has no example to copy (SmolLM2 answered 9 of 12 code items with v2's `return a - b`) and says
+# what a comment must contain instead of showing one.
+_SYSTEM_V3 = {
+    "summary": (
+        "You check an answer against the passage it summarises. Read the passage, then each sentence of the "
+        "answer. For every sentence that contradicts the passage, adds something the passage does not say, or "
+        "leaves out something the question needs, write one comment: `quote` is that sentence of the answer, "
+        "`comment` states what the passage actually says and how the sentence differs from it, `severity` is "
+        "critical, major or minor. Never comment on a sentence that agrees with the passage. If every sentence "
+        "agrees with the passage, reply with an empty list of comments."
+    ),
+    "code": (
+        "You review code for bugs. Read the problem statement, then the code line by line, and find the lines "
+        "that make it return a wrong result or fail: a wrong operator or comparison, a bound or index off by "
+        "one, arguments in the wrong order, a missing condition, a wrong constant or return value. For every "
+        "such line write one comment: `quote` is the line, `comment` names the exact wrong expression on it "
+        "and says what it should be, `severity` is critical, major or minor. Never comment on a line that is "
+        "correct or describe what a line does. If no line is wrong, reply with an empty list of comments."
+    ),
+}
+
+
 def _system(kind: str, version: str) -> str:
     if version == "v1":
         return _SYSTEM[kind]
+    if version == "v3":
+        return _SYSTEM_V3[kind]
     response, comment = _EXAMPLES[kind]
     example = json.dumps({"comments": [comment]})
     return (
@@ -124,7 +166,13 @@ def _system(kind: str, version: str) -> str:
 
 def critique_messages(item: ItemInput, version: str = "v1") -> list[dict[str, str]]:
     check_version(version)
-    user = task_text(item) + '\n\nReply with JSON: {"comments": [{"quote", "comment", "severity", "category"}]}.'
+    user = task_text(item)
+    if item.failure:
+        user += (
+            f"\n\nThe code was run against its tests and failed:\n<failure>\n{item.failure}\n</failure>\n"
+            "Find the line of the code that causes this failure and explain what is wrong on it."
+        )
+    user += '\n\nReply with JSON: {"comments": [{"quote", "comment", "severity", "category"}]}.'
     return [{"role": "system", "content": _system(item.kind, version)}, {"role": "user", "content": user}]
 
 

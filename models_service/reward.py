@@ -14,9 +14,13 @@ def reward_input(item: ItemInput, critique_text: str) -> str:
     return f"{prompt}\n\nCritique:\n{critique_text}"
 
 
-async def reward_score(client: CriticClient, item: ItemInput, critique_text: str) -> float:
-    """The reward model's scalar for one critique: the last value of its pooled output."""
-    data: dict[str, Any] = await client.pooling(reward_input(item, critique_text))
+REWARD_TASKS = ("classify", "token_classify")  # sequence reward models; token (and process) reward models
+
+
+async def reward_score(client: CriticClient, item: ItemInput, critique_text: str, task: str = "classify") -> float:
+    """The reward model's scalar for one critique: the last value of its pooled output (a token
+    reward model scores every token; the last one scores the whole critique)."""
+    data: dict[str, Any] = await client.pooling(reward_input(item, critique_text), task)
     try:
         values = data["data"][0]["data"]
         flat = values[-1] if isinstance(values, list) else values

@@ -12,7 +12,7 @@ class ServeOptions:
     served_model_name: str = "critic"
     host: str = "0.0.0.0"  # noqa: S104 - the server runs in its own container
     port: int = 8000
-    max_num_seqs: int = 64
+    max_num_seqs: int | None = None  # vLLM's own default fits the GPU (1024 on an H100)
     gpu_memory_utilization: float = 0.90
     max_model_len: int | None = 8192
     tensor_parallel_size: int = 1
@@ -30,10 +30,6 @@ def vllm_command(options: ServeOptions) -> list[str]:
         options.host,
         "--port",
         str(options.port),
-        # Continuous batching: how many sequences the GPU works on at once; Redline's workers keep
-        # REDLINE_CRITIC_MAX_IN_FLIGHT requests open to keep it fed.
-        "--max-num-seqs",
-        str(options.max_num_seqs),
         "--gpu-memory-utilization",
         str(options.gpu_memory_utilization),
         "--tensor-parallel-size",
@@ -45,6 +41,9 @@ def vllm_command(options: ServeOptions) -> list[str]:
         "--generation-config",
         "vllm",
     ]
+    if options.max_num_seqs:
+        # Continuous batching caps at this many sequences; left out, vLLM sizes it for the GPU.
+        command += ["--max-num-seqs", str(options.max_num_seqs)]
     if options.max_model_len:
         command += ["--max-model-len", str(options.max_model_len)]
     return command

@@ -15,7 +15,7 @@ from models_service.client import CriticClient, ServerDialect
 from models_service.dialect import detect_dialect
 from models_service.errors import CriticError
 from models_service.generate import GenerationSettings, critique_item, with_retries
-from models_service.prompts import ItemInput, critique_messages
+from models_service.prompts import ItemInput, critique_messages, quote_units
 from tests.cpu_critic import SERVED_NAME, CpuCriticProcess
 from tests.standin.process import StandinProcess
 
@@ -163,3 +163,36 @@ def test_a_killed_server_is_retried_then_reported(server: Server) -> None:
         assert "connection error" in caught.value.reason
 
     run(go())
+
+
+def test_quotes_restricted_to_lines_are_all_grounded(server: Server) -> None:
+    """Grounded by construction: structured output may only copy one of the response's own lines
+    (code) or sentences (prose), so every comment anchors, on the real llama.cpp grammar too."""
+    settings = GenerationSettings(
+        strategy="best_of_n", n=2, max_tokens=250, temperature=0.7, seed=11, prompt_version="v3", quote_mode="lines"
+    )
+
+    # Lines holding quotes or backslashes: llama-cpp-python's grammar mis-escapes them in an enum and
+    # its server crashed on every docstring until the client left them out.
+    quoted = ItemInput(
+        "code",
+        "Say yes to even numbers.",
+        'def yes(n):\n    """Say \\"yes\\"."""\n    if n % 2 == 1:\n        return "yes"\n    return "no"\n',
+    )
+    items = [*ITEMS, quoted]
+
+    async def go() -> list[Any]:
+        async with server.client(timeout_s=120) as client:
+            return [await critique_item(client, item, settings) for item in items]
+
+    comments = [
+        (item, comment)
+        for item, result in zip(items, run(go()), strict=True)
+        for sample in result.samples
+        for comment in sample.comments
+    ]
+    assert comments, "no sample said anything"
+    for item, comment in comments:
+        assert comment.quote in quote_units(item), comment.quote
+        assert comment.grounded and comment.anchor is not None
+        assert item.response[comment.anchor.start : comment.anchor.end] == comment.quote

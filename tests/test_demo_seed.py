@@ -113,7 +113,8 @@ def test_seed_demo_queues_the_demo_critique_runs_once() -> None:
     runs = CritiqueRun.objects.select_related("critic").order_by("id")
     assert [run.critic.backend for run in runs] == ["execution", "openai"]
     cpu = CriticConfig.objects.get(backend="openai")
-    assert (cpu.base_url, cpu.model, cpu.prompt_version) == ("http://127.0.0.1:9999/v1", "smollm2-135m-instruct", "v2")
+    assert (cpu.base_url, cpu.model, cpu.prompt_version) == ("http://127.0.0.1:9999/v1", "smollm2-135m-instruct", "v3")
+    assert cpu.sampling["quote_mode"] == "lines"
     execution_run, cpu_run = runs
     assert execution_run.total == Item.objects.filter(dataset__name=CODE_DATASET).count()
     assert cpu_run.total == min(12, Item.objects.filter(dataset__name=CODE_DATASET).count()) + 12

@@ -44,14 +44,28 @@ def _fabricate(rng: random.Random, code: bool) -> str:
     return rng.choice(("The author later moved to Paris.", "This happened in 1850.", "Everyone agreed immediately."))
 
 
-def comments_for(prompt: str, rng: random.Random, ungrounded_rate: float) -> list[dict[str, str]]:
+def quote_choices(response_format: dict[str, Any]) -> list[str] | None:
+    """The quotes a JSON schema allows (grounded-by-construction critiques), as structured output enforces."""
+    schema = (response_format.get("json_schema") or {}).get("schema") or response_format.get("schema") or {}
+    try:
+        choices = schema["properties"]["comments"]["items"]["properties"]["quote"].get("enum")
+    except (KeyError, TypeError, AttributeError):
+        return None
+    return [str(choice) for choice in choices] if isinstance(choices, list) and choices else None
+
+
+def comments_for(
+    prompt: str, rng: random.Random, ungrounded_rate: float, quotes: list[str] | None = None
+) -> list[dict[str, str]]:
     response = extract_response(prompt)
     code = is_code(prompt)
     pieces = _pieces(response, code)
     categories = ("bug", "style", "performance") if code else ("accuracy", "coverage", "coherence")
     comments = []
     for _ in range(rng.randint(1, 3)):
-        if pieces and rng.random() >= ungrounded_rate:
+        if quotes:
+            quote = rng.choice(quotes)
+        elif pieces and rng.random() >= ungrounded_rate:
             piece = rng.choice(pieces)
             words = piece.split()
             if not code and len(words) > 6:
@@ -71,8 +85,8 @@ def comments_for(prompt: str, rng: random.Random, ungrounded_rate: float) -> lis
     return comments
 
 
-def json_critique(prompt: str, rng: random.Random, ungrounded_rate: float) -> str:
-    return json.dumps({"comments": comments_for(prompt, rng, ungrounded_rate)})
+def json_critique(prompt: str, rng: random.Random, ungrounded_rate: float, quotes: list[str] | None = None) -> str:
+    return json.dumps({"comments": comments_for(prompt, rng, ungrounded_rate, quotes)})
 
 
 def text_continuation(prompt: str, rng: random.Random, ungrounded_rate: float) -> str:

@@ -26,6 +26,7 @@ from aiohttp import web
 
 from tests.standin import generator
 
+POOLING_TASKS = ("embed", "classify", "score", "token_embed", "token_classify")
 FAULTS = ("http_500", "http_503", "http_429", "timeout", "garbage", "truncated", "drop", "bad_output")
 
 
@@ -45,6 +46,7 @@ class StandinConfig:
     self_preference: float = 0.5
     self_recognition: float = 0.5
     position_bias: float = 0.0
+    dev_mode: bool = False  # VLLM_SERVER_DEV_MODE=1: /server_info reports the scheduler's limits
 
 
 @dataclass
@@ -54,6 +56,7 @@ class Stats:
     max_in_flight: int = 0
     faults: dict[str, int] = field(default_factory=dict)
     by_path: dict[str, int] = field(default_factory=dict)
+    pooling_tasks: dict[str, int] = field(default_factory=dict)
 
 
 def error(status: int, message: str, kind: str = "BadRequestError") -> web.Response:
@@ -76,6 +79,7 @@ class Standin:
         app.router.add_post("/v1/chat/completions", self.chat)
         app.router.add_post("/v1/completions", self.completions)
         app.router.add_post("/pooling", self.pooling)
+        app.router.add_get("/server_info", self.server_info)
         app.router.add_get("/_stats", self.get_stats)
         app.router.add_post("/_config", self.set_config)
         return app
@@ -100,6 +104,13 @@ class Standin:
                 ],
             }
         )
+
+    async def server_info(self, request: web.Request) -> web.Response:
+        """vLLM serves this only in dev mode; elsewhere the path is a 404 like any unknown one."""
+        if not self.config.dev_mode:
+            return web.json_response({"detail": "Not Found"}, status=404)
+        scheduler = {"max_num_seqs": self.config.max_concurrency, "max_num_batched_tokens": 8192}
+        return web.json_response({"vllm_config": {"scheduler_config": scheduler}, "vllm_env": {}, "system_env": {}})
 
     async def get_stats(self, request: web.Request) -> web.Response:
         return web.json_response(asdict(self.stats))
@@ -220,7 +231,8 @@ class Standin:
                 text = generator.refinement(prompt, rng)
                 entries = generator.tokens_with_logprobs(text, rng, top) if body.get("logprobs") else []
             else:
-                text = generator.json_critique(prompt, rng, self.config.ungrounded_rate)
+                quotes = generator.quote_choices(body.get("response_format") or {})
+                text = generator.json_critique(prompt, rng, self.config.ungrounded_rate, quotes)
                 entries = generator.tokens_with_logprobs(text, rng, top) if body.get("logprobs") else []
             finish = "stop"
             if bad_output:
@@ -272,6 +284,10 @@ class Standin:
         text = body.get("input")
         if not isinstance(text, str):
             return error(400, "input must be a string")
+        task = body.get("task")
+        if task is not None and task not in POOLING_TASKS:
+            return error(400, f"Unsupported task: {task!r}. Supported tasks: {list(POOLING_TASKS)}")
+        self.stats.pooling_tasks[str(task)] = self.stats.pooling_tasks.get(str(task), 0) + 1
         response = generator.extract_response(text)
         critique = text.rpartition("Critique:")[2]
         quotes = re.findall(r"^> (.+)$", critique, re.MULTILINE)
