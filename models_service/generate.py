@@ -13,7 +13,7 @@ from models_service.client import CriticClient
 from models_service.critique import Sample, parse_json_critique
 from models_service.critiqueability import critiqueability
 from models_service.errors import CriticError, CritiqueFormatError
-from models_service.prompts import ItemInput, critique_messages, critique_schema, quote_units
+from models_service.prompts import ItemInput, critique_messages, critique_schema, max_comments, quote_units
 from models_service.selection import FsbsSettings, Rewarder, add_rm_scores, choose, fsbs
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,11 @@ async def _sampled(client: CriticClient, item: ItemInput, settings: GenerationSe
         temperature=settings.temperature,
         max_tokens=settings.max_tokens,
         logprobs=True,
-        json_schema=critique_schema(item.kind, quote_units(item) if settings.quote_mode == "lines" else None),
+        json_schema=critique_schema(
+            item.kind,
+            quote_units(item) if settings.quote_mode == "lines" else None,
+            max_comments(settings.max_tokens),
+        ),
     )
     per_choice = result.completion_tokens // max(1, len(result.choices))
     samples = []

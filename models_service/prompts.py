@@ -13,8 +13,9 @@ from typing import Any
 
 PROMPT_VERSIONS = ("v1", "v2", "v3")
 QUOTE_MODES = ("free", "lines")
-# Bounds that keep a rambling small model from running past max_tokens and losing the whole critique.
-MAX_COMMENTS, MAX_COMMENT_CHARS = 8, 600
+# Bounds that keep a rambling small model from running past max_tokens and losing the whole critique:
+# comments are as many as max_tokens has room for (SmolLM2 cut off 8 of 61 critiques at 300 tokens).
+MAX_COMMENTS, MAX_COMMENT_CHARS, TOKENS_PER_COMMENT = 8, 400, 160
 MAX_QUOTE_CHOICES = 400  # past this many lines the grammar grows large; such responses get free quotes
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 SEVERITIES = ("critical", "major", "minor")
@@ -54,7 +55,11 @@ def quote_units(item: ItemInput) -> list[str]:
     return units if len(units) <= MAX_QUOTE_CHOICES else []
 
 
-def critique_schema(kind: str, quotes: list[str] | None = None) -> dict[str, Any]:
+def max_comments(max_tokens: int) -> int:
+    return max(1, min(MAX_COMMENTS, max_tokens // TOKENS_PER_COMMENT))
+
+
+def critique_schema(kind: str, quotes: list[str] | None = None, most: int = MAX_COMMENTS) -> dict[str, Any]:
     """With `quotes`, structured output can only copy one of them: every comment is grounded."""
     quote: dict[str, Any] = {"type": "string", "enum": quotes} if quotes else {"type": "string"}
     return {
@@ -62,7 +67,7 @@ def critique_schema(kind: str, quotes: list[str] | None = None) -> dict[str, Any
         "properties": {
             "comments": {
                 "type": "array",
-                "maxItems": MAX_COMMENTS,
+                "maxItems": most,
                 "items": {
                     "type": "object",
                     "properties": {

@@ -10,16 +10,18 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from assist.critic_settings import CriticSettings
 from assist.pipeline import in_flight_limit
-from models_service.client import CriticClient
+from models_service.client import CriticClient, _chat_choice, _error_detail
 from models_service.dialect import detect_dialect
 from models_service.errors import CriticError
-from models_service.prompts import ItemInput, critique_messages
+from models_service.prompts import ItemInput, critique_messages, critique_schema
 from models_service.reward import reward_score
 from models_service.serving import ServeOptions, vllm_command
+from tests import vllm_bodies
 from tests.standin.process import StandinProcess
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,3 +120,38 @@ def test_vllm_compare_runs_against_the_standin(tmp_path: Path) -> None:
     assert "Code under review" in first and "def has_close_elements" in first
     system = critique_messages(ItemInput("code", "", ""), "v3")[0]["content"]
     assert first.startswith(system)
+
+
+def test_the_standin_answers_with_vllms_own_fields(standin: StandinProcess) -> None:
+    root = standin.url.removesuffix("/v1")
+    chat = httpx.post(
+        f"{standin.url}/chat/completions",
+        json={
+            "model": "critic",
+            "messages": critique_messages(ITEM, "v3"),
+            "logprobs": True,
+            "top_logprobs": 2,
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "critique", "schema": critique_schema("code"), "strict": True},
+            },
+        },
+        timeout=10,
+    ).json()
+    pooled = httpx.post(f"{root}/pooling", json={"model": "critic", "input": "x", "task": "classify"}, timeout=10)
+    models = httpx.get(f"{standin.url}/models", timeout=10).json()
+    for ours, theirs in ((chat, vllm_bodies.CHAT), (pooled.json(), vllm_bodies.POOLING), (models, vllm_bodies.MODELS)):
+        assert vllm_bodies.extra_keys(ours, theirs) == []
+    assert (
+        chat["choices"][0]["logprobs"]["content"][0].keys()
+        == vllm_bodies.CHAT["choices"][0]["logprobs"]["content"][0].keys()
+    )
+
+
+def test_the_client_reads_vllms_own_bodies() -> None:
+    choice = _chat_choice(vllm_bodies.CHAT["choices"][0])
+    assert choice.text == '{"comments": []}' and choice.finish_reason == "stop"
+    assert choice.logprobs[0].logprob == -0.0012 and choice.logprobs[0].top == {'{"': -0.0012, "{": -6.91}
+    for body in vllm_bodies.ERRORS:
+        assert _error_detail(json.dumps(body)) == "n must be at least 1."
+    assert vllm_bodies.MODELS["data"][0]["owned_by"] == "vllm"  # what detect_dialect keys on

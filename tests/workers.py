@@ -23,9 +23,16 @@ def test_database_url() -> str:
 
 
 class WorkerProcess:
-    def __init__(self, log_dir: Path, concurrency: int = 2) -> None:
+    def __init__(
+        self, log_dir: Path, concurrency: int = 2, *, beat: bool = False, env: dict[str, str] | None = None
+    ) -> None:
         self.log = log_dir / f"worker-{uuid.uuid4().hex[:8]}.log"
-        env = {**os.environ, "DATABASE_URL": test_database_url(), "DJANGO_SETTINGS_MODULE": "config.settings"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": test_database_url(),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            **(env or {}),
+        }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         command = [
             sys.executable,
@@ -45,6 +52,8 @@ class WorkerProcess:
             "-n",
             f"test-{uuid.uuid4().hex[:6]}@%h",
         ]
+        if beat:  # Celery beat inside the worker, its schedule file kept with the log
+            command += ["--beat", "--schedule", str(log_dir / f"beat-{uuid.uuid4().hex[:8]}")]
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True

@@ -119,6 +119,36 @@ def _back_to_pool(assignment: Assignment) -> None:
     assignment.save(update_fields=("contractor", "status", "started_at", "active_seconds", "releases"))
 
 
+def time_limit_grace_s(limit_s: int) -> float:
+    """How far past the limit a task may run before it is taken back: the page's last flush of active
+    time and a submit already on its way must not lose the work."""
+    return max(30.0, 0.1 * limit_s)
+
+
+def do_expire_overdue() -> int:
+    """Tasks of running studies whose active time ran past the study's time limit (and its grace) go
+    back to the pool, drafts dropped: the limit is enforced, not only counted down."""
+    with transaction.atomic():
+        overdue = (
+            Assignment.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                status=AssignmentStatus.ACTIVE, study__status=StudyStatus.RUNNING, study__time_limit_s__isnull=False
+            )
+            .values_list("pk", "active_seconds", "study__time_limit_s")
+        )
+        ids = [pk for pk, active, limit in overdue if limit is not None and active > limit + time_limit_grace_s(limit)]
+        _drop_drafts(ids)
+        for assignment in Assignment.objects.filter(pk__in=ids):
+            _back_to_pool(assignment)
+    return len(ids)
+
+
+def do_release_all_abandoned() -> int:
+    """Every running study's abandoned tasks back to the pool (the periodic job)."""
+    studies = Study.objects.filter(status=StudyStatus.RUNNING, assignments__status=AssignmentStatus.ACTIVE).distinct()
+    return sum(do_release_abandoned(study) for study in studies)
+
+
 def do_release_abandoned(study: Study) -> int:
     """Tasks started longer than the study's abandon_after_s ago go back to the pool."""
     cutoff = timezone.now() - timedelta(seconds=study.abandon_after_s)

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from annotation.results.analysis.worker import execute_analysis
+from annotation.results.exporting.retention import do_expire_exports
 from annotation.results.exporting.runner import execute_export
 
 
@@ -33,3 +34,9 @@ def run_export(job_id: int) -> str:
 def run_analysis(study_id: int, wanted: str) -> str:
     """Compute a large study's analysis for the fingerprint it was asked for, with progress."""
     return execute_analysis(study_id, wanted)
+
+
+@shared_task(ignore_result=False)
+def expire_exports() -> int:
+    """Delete export zips past the retention period (REDLINE_EXPORT_RETENTION_DAYS)."""
+    return do_expire_exports()

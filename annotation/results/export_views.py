@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -52,7 +53,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
 def export_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     job = get_export_for_user(request, pk)
     template = "annotation/export_detail.html" + ("#progress" if request.htmx else "")
-    return render(request, template, {"job": job})
+    return render(request, template, {"job": job, "retention_days": settings.REDLINE_EXPORT_RETENTION_DAYS})
 
 
 @researcher_required

@@ -36,6 +36,7 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running", "Running"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired"
 
 
 class ExportJob(models.Model):
@@ -92,7 +93,7 @@ class ExportJob(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED, ExportStatus.EXPIRED)
 
 
 class AnalysisStatus(models.TextChoices):
