@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
+from django.utils.crypto import constant_time_compare
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -158,6 +160,22 @@ def exports_for(user: User) -> QuerySet[ExportJob]:
 
 def get_export_for_user(request: HttpRequest, pk: int) -> ExportJob:
     return get_object_or_404(exports_for(request_user(request)), pk=pk)
+
+
+def sees_health_details(request: HttpRequest) -> bool:
+    """Critic names and error texts in /healthz: admins only; everyone else gets the summary."""
+    return request.user.is_authenticated and request_user(request).is_admin_role
+
+
+def may_read_metrics(request: HttpRequest) -> bool | None:
+    """Prometheus with REDLINE_METRICS_TOKEN as its bearer token, or an admin's session; None: log in first."""
+    token = settings.REDLINE_METRICS_TOKEN
+    offered = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if token and offered and constant_time_compare(offered, token):
+        return True
+    if not request.user.is_authenticated:
+        return None
+    return request_user(request).is_admin_role
 
 
 def may_export_dataset(user: User) -> bool:

@@ -5,6 +5,7 @@ from django.urls import path
 from annotation.comparing import views as compare_views
 from annotation.datasets import views as dataset_views
 from annotation.labeling import views as task_views
+from annotation.ops import views as ops_views
 from annotation.results import export_views
 from annotation.results import views as results_views
 from annotation.studies import views as study_views
@@ -13,6 +14,8 @@ from annotation.web import home
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("metrics", ops_views.metrics, name="metrics"),
     path("datasets/", dataset_views.dataset_list, name="dataset-list"),
     path("datasets/import/", dataset_views.dataset_import, name="dataset-import"),
     path("imports/<int:pk>/", dataset_views.import_detail, name="import-detail"),

@@ -7,8 +7,10 @@ them only through these functions.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from annotation.datasets.models import Item
@@ -266,3 +268,27 @@ def request_refinements(critic_id: int, item_ids: list[int], user: User | None) 
 
 def can_refine(critic_id: int) -> bool:
     return CriticConfig.objects.filter(pk=critic_id, backend=Backend.OPENAI).exists()
+
+
+def critic_endpoints() -> list[tuple[str, str, str]]:
+    """(name, base URL, model) of every model-server critic: what the health check tries to reach."""
+    critics = CriticConfig.objects.filter(backend=Backend.OPENAI).order_by("name")
+    return [
+        (c.name, c.base_url or settings.REDLINE_CRITIC_BASE_URL, c.model or settings.REDLINE_CRITIC_MODEL)
+        for c in critics
+    ]
+
+
+def critique_stats(since: datetime) -> dict[str, Any]:
+    """Critiques written since `since` with their latencies, and pending run items: for metrics."""
+    recent = Critique.objects.filter(created_at__gte=since, run__isnull=False)
+    latencies = sorted(ms for ms in recent.values_list("latency_ms", flat=True) if ms is not None)
+    pending = CritiqueRunItem.objects.filter(
+        status=RunItemStatus.PENDING, run__status__in=(RunStatus.QUEUED, RunStatus.RUNNING)
+    ).count()
+    return {
+        "written": recent.count(),
+        "failed": recent.exclude(error="").count(),
+        "latencies_ms": latencies,
+        "pending": pending,
+    }

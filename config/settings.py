@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "log_request_id.middleware.RequestIDMiddleware",
+    "annotation.ops.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -160,12 +162,14 @@ MEDIA_ROOT = VAR_DIR / "media"
 # deployment (or a test server) is intended.
 _HTTPS = env_bool("REDLINE_HTTPS", not DEBUG)
 SECURE_SSL_REDIRECT = _HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]  # probes and scrapers inside the network speak HTTP
 SESSION_COOKIE_SECURE = _HTTPS
 CSRF_COOKIE_SECURE = _HTTPS
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if _HTTPS else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _HTTPS
 SECURE_HSTS_PRELOAD = _HTTPS
-if env_bool("REDLINE_BEHIND_PROXY", False):
+REDLINE_BEHIND_PROXY = env_bool("REDLINE_BEHIND_PROXY", False)
+if REDLINE_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -273,13 +277,35 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Logs: one JSON object per line (python-json-logger) with the request's id (django-log-request-id;
+# taken from the proxy's X-Request-ID behind one, else made here, and sent back in X-Request-ID);
+# REDLINE_LOG_FORMAT=text for people reading a terminal (the default with DEBUG).
+REDLINE_LOG_FORMAT = env_choice("REDLINE_LOG_FORMAT", "text" if DEBUG else "json", ("json", "text"))
+GENERATE_REQUEST_ID_IF_NOT_IN_HEADER = True
+REQUEST_ID_RESPONSE_HEADER = "X-Request-ID"
+LOG_REQUESTS = env_bool("REDLINE_LOG_REQUESTS", not DEBUG)
+if REDLINE_BEHIND_PROXY:
+    LOG_REQUEST_ID_HEADER = "HTTP_X_REQUEST_ID"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "log_request_id.filters.RequestIDFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": REDLINE_LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Prometheus scrapes /metrics with this bearer token (blank: only admins, logged in, can read it).
+REDLINE_METRICS_TOKEN = env_str("REDLINE_METRICS_TOKEN", "")
 
 # Critique runs: a running run's worker writes a heartbeat; a run silent for this long is
 # taken over by another worker (or by the next worker to start).

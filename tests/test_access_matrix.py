@@ -48,6 +48,7 @@ CONTRACTOR: Rule = (CONTRACTORS, set())
 TASK: Rule = ({"contractor"}, {"other_contractor"})
 
 RULES: dict[str, Any] = {
+    "healthz": PUBLIC, "metrics": ADMIN,
     "home": USER, "login": PUBLIC, "logout": USER, "schema": PUBLIC, "api-docs": PUBLIC, "api-root": USER,
     "dataset-list": RESEARCHER, "dataset-import": RESEARCHER, "dataset-detail": RESEARCHER,
     "dataset-export-start": ADMIN, "item-detail": RESEARCHER,
