@@ -21,6 +21,7 @@ from annotation.labeling.models import (
     Skip,
     SkipReason,
 )
+from annotation.quality.models import Exclusion
 from annotation.results.models import Adjudication, AnalysisSnapshot, AnalysisStatus, ExportJob, ExportStatus, Verdict
 from annotation.studies.models import (
     Arm,
@@ -56,6 +57,7 @@ __all__ = [
     "Dataset",
     "Design",
     "Enrollment",
+    "Exclusion",
     "ExportJob",
     "ExportStatus",
     "FlawReport",

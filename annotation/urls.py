@@ -6,6 +6,7 @@ from annotation.comparing import views as compare_views
 from annotation.datasets import views as dataset_views
 from annotation.labeling import views as task_views
 from annotation.ops import views as ops_views
+from annotation.quality import views as quality_views
 from annotation.results import export_views
 from annotation.results import views as results_views
 from annotation.studies import views as study_views
@@ -49,6 +50,13 @@ urlpatterns = [
     path("studies/<int:pk>/", study_views.study_detail, name="study-detail"),
     path("studies/<int:pk>/progress/", study_views.study_progress, name="study-progress"),
     path("studies/<int:pk>/enrol/", study_views.study_enrol, name="study-enrol"),
+    path("studies/<int:pk>/quality/", quality_views.study_quality_page, name="study-quality"),
+    path("studies/<int:pk>/quality/exclude/", quality_views.study_exclude, name="study-quality-exclude"),
+    path(
+        "studies/<int:pk>/quality/<int:contractor_pk>/restore/",
+        quality_views.study_restore,
+        name="study-quality-restore",
+    ),
     path("studies/<int:pk>/ready/", study_views.study_ready, name="study-ready"),
     path("studies/<int:pk>/launch/", study_views.study_launch, name="study-launch"),
     path("studies/<int:pk>/close/", study_views.study_close, name="study-close"),

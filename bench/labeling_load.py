@@ -1,10 +1,12 @@
-"""Labeling under load: N simulated contractors against Redline under gunicorn and Postgres.
+"""Labeling under load against Redline under gunicorn and Postgres, in two modes.
 
-Each contractor logs in, then loops: next task -> open the labeling page -> add 3 flaws ->
-save the rating -> submit, until no task is left. Half the contractors are in the assisted
-arm (each item has a 3-comment critique). Prints requests/s, p50 and p95 per endpoint, and
-the number of assignments handed to more than one contractor (must be 0). The last line is
-one JSON object.
+Closed loop (saturation): N contractors with no think time loop next task -> labeling page ->
+3 flaws -> save the rating -> submit until their queues are empty: reviews/s at saturation.
+Open loop (people): 500 more contractors arrive over a ramp and work as people do (bench/_open_loop.py:
+reading, typing, autosaves between actions); p50/p95/p99 per endpoint in the steady state after the
+ramp, and gunicorn's CPU milliseconds per review. Half the contractors are in the assisted arm (each
+item has a 3-comment critique). Assignments handed to more than one contractor must be 0. The last
+line is one JSON object.
 """
 
 from __future__ import annotations
@@ -165,13 +167,131 @@ class Contractor:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+def server_cpu_s(server: subprocess.Popen[bytes]) -> float:
+    """CPU seconds used so far by gunicorn's master and workers."""
+    import psutil
+
+    root = psutil.Process(server.pid)
+    total = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def closed_loop(base: str, usernames: list[str]) -> tuple[dict[str, object], list[int]]:
+    timings: dict[str, list[float]] = defaultdict(list)
+    lock = threading.Lock()
+    people = [Contractor(base, name, timings, lock) for name in usernames]
+    errors: list[str] = []
+    for person in people:
+        person.log_in()
+
+    def run(person: Contractor) -> None:
+        try:
+            person.work()
+        except Exception as exc:
+            errors.append(f"{person.username}: {exc}")
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in people]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    reviews = sum(len(person.tasks) for person in people) - len(errors)
+    requests = sum(len(values) for values in timings.values())
+    figures: dict[str, object] = {
+        "contractors": len(people),
+        "seconds": round(elapsed, 2),
+        "requests_per_s": round(requests / elapsed, 1),
+        "reviews_per_s": round(reviews / elapsed, 2),
+        "p50_ms": {name: round(percentile(v, 0.5), 1) for name, v in sorted(timings.items())},
+        "p95_ms": {name: round(percentile(v, 0.95), 1) for name, v in sorted(timings.items())},
+        "errors": len(errors),
+    }
+    if errors:
+        print("closed-loop errors:\n  " + "\n  ".join(errors[:10]))
+    return figures, [task for person in people for task in person.tasks]
+
+
+def signed_in(usernames: list[str]) -> dict[str, tuple[str, str]]:
+    """A session cookie per contractor, made as a login would make it."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection
+
+    from annotation.users import User
+
+    cookies = {}
+    for user in User.objects.filter(username__in=usernames):
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        assert session.session_key is not None
+        cookies[user.username] = (settings.SESSION_COOKIE_NAME, session.session_key)
+    connection.close()
+    return cookies
+
+
+def open_loop(
+    base: str, usernames: list[str], ramp_s: float, steady_s: float, server: subprocess.Popen[bytes], scale: float
+) -> tuple[dict[str, object], list[int]]:
+    import asyncio
+
+    from _open_loop import run_open_loop
+
+    cpu: list[float] = []
+
+    def sample_cpu_at(delay: float) -> None:
+        time.sleep(delay)
+        cpu.append(server_cpu_s(server))
+
+    marks = [threading.Thread(target=sample_cpu_at, args=(d,)) for d in (ramp_s, ramp_s + steady_s - 0.5)]
+    for mark in marks:
+        mark.start()
+    result = asyncio.run(run_open_loop(base, signed_in(usernames), ramp_s, steady_s, scale))
+    for mark in marks:
+        mark.join()
+    steady_reviews = max(1, result.submitted_steady)
+    figures: dict[str, object] = {
+        "contractors": len(usernames),
+        "ramp_s": ramp_s,
+        "steady_s": steady_s,
+        "reviews_submitted": result.submitted,
+        "steady_reviews_per_s": round(result.submitted_steady / steady_s, 2),
+        "steady_requests_per_s": round(sum(len(v) for v in result.timings.values()) / steady_s, 1),
+        "p50_ms": {name: round(percentile(v, 0.5), 1) for name, v in sorted(result.timings.items())},
+        "p95_ms": {name: round(percentile(v, 0.95), 1) for name, v in sorted(result.timings.items())},
+        "p99_ms": {name: round(percentile(v, 0.99), 1) for name, v in sorted(result.timings.items())},
+        "server_cpu_ms_per_review": round(1000 * (cpu[1] - cpu[0]) / steady_reviews, 1) if len(cpu) == 2 else None,
+        "errors": len(result.errors),
+        "browser_retries": result.retried,
+    }
+    if result.errors:
+        print("open-loop errors:\n  " + "\n  ".join(result.errors[:10]))
+    return figures, result.handed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--contractors", type=int, default=50)
+    parser.add_argument("--contractors", type=int, default=50, help="closed loop (saturation)")
     parser.add_argument("--tasks-each", type=int, default=8)
+    parser.add_argument("--open-contractors", type=int, default=500)
+    parser.add_argument("--ramp-s", type=float, default=60.0)
+    parser.add_argument("--steady-s", type=float, default=120.0)
+    parser.add_argument("--mode", choices=("both", "closed", "open"), default="both")
+    parser.add_argument("--think-scale", type=float, default=1.0, help="multiplies think times (1: people)")
     parser.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 2)))
     args = parser.parse_args()
     fresh_database()
@@ -179,62 +299,58 @@ def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     from django.db import connection
 
-    from annotation.labeling.models import FlawReport, Review
     from annotation.studies.models import Assignment
 
-    study = build_study(args.contractors, args.tasks_each)
+    closed_n = args.contractors if args.mode != "open" else 0
+    open_n = args.open_contractors if args.mode != "closed" else 0
+    study = build_study(closed_n + open_n, args.tasks_each)
     connection.close()
     port = free_port()
+    base = f"http://127.0.0.1:{port}"
     log = ROOT / "var" / "bench-gunicorn.log"
     log.parent.mkdir(exist_ok=True)
     server = start_gunicorn(port, args.workers, log)
-    timings: dict[str, list[float]] = defaultdict(list)
-    lock = threading.Lock()
-    people = [Contractor(f"http://127.0.0.1:{port}", f"bench{n:03d}", timings, lock) for n in range(args.contractors)]
-    errors: list[str] = []
+    names = [f"bench{n:03d}" for n in range(closed_n + open_n)]
+    figures: dict[str, object] = {"gunicorn_workers": args.workers}
+    handed: list[int] = []
     try:
-        for person in people:
-            person.log_in()
-
-        def run(person: Contractor) -> None:
-            try:
-                person.work()
-            except Exception as exc:
-                errors.append(f"{person.username}: {exc}")
-
-        threads = [threading.Thread(target=run, args=(p,)) for p in people]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
+        if closed_n:
+            figures["closed"], tasks = closed_loop(base, names[:closed_n])
+            handed += tasks
+            print(f"closed loop, {closed_n} contractors, no think time: {figures['closed']}")
+        if open_n:
+            figures["open"], tasks = open_loop(
+                base, names[closed_n:], args.ramp_s, args.steady_s, server, args.think_scale
+            )
+            handed += tasks
+            print(f"open loop, {open_n} contractors working as people do: {figures['open']}")
     finally:
         server.terminate()
         server.wait(timeout=30)
-    if errors:
-        raise SystemExit("errors:\n" + "\n".join(errors[:10]))
-    handed = Counter(task for person in people for task in person.tasks)
-    duplicates = sum(1 for count in handed.values() if count > 1)
+    duplicates = sum(1 for count in Counter(handed).values() if count > 1)
     submitted = Assignment.objects.filter(study_id=study, status="submitted").count()
-    requests = sum(len(values) for values in timings.values())
-    figures = {
-        "contractors": args.contractors,
-        "tasks_submitted": submitted,
-        "requests": requests,
-        "seconds": round(elapsed, 2),
-        "requests_per_s": round(requests / elapsed, 1),
-        "p50_ms": {name: round(percentile(v, 0.5), 1) for name, v in sorted(timings.items())},
-        "p95_ms": {name: round(percentile(v, 0.95), 1) for name, v in sorted(timings.items())},
-        "duplicate_assignments": duplicates,
-        "reviews": Review.objects.filter(assignment__study_id=study).count(),
-        "flaw_reports": FlawReport.objects.filter(review__assignment__study_id=study).count(),
-        "gunicorn_workers": args.workers,
-    }
-    print(f"{submitted} tasks submitted by {args.contractors} contractors in {elapsed:.1f} s")
-    for name in sorted(timings):
-        print(f"  {name:14s} p50 {figures['p50_ms'][name]:7.1f} ms   p95 {figures['p95_ms'][name]:7.1f} ms")  # type: ignore[index]
-    print(json.dumps(figures))
+    opened: dict[str, object] = figures.get("open", {})  # type: ignore[assignment]
+    closed: dict[str, object] = figures.get("closed", {})  # type: ignore[assignment]
+    worst = max((v for v in (opened.get("p95_ms") or {}).values()), default=None)  # type: ignore[attr-defined]
+    for mode in ("closed", "open"):
+        for name, p95 in sorted((figures.get(mode, {}).get("p95_ms") or {}).items()):  # type: ignore[attr-defined]
+            p50 = figures[mode]["p50_ms"][name]  # type: ignore[index]
+            p99 = (figures[mode].get("p99_ms") or {}).get(name, "")  # type: ignore[attr-defined]
+            print(f"  {mode:6s} {name:14s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   p99 {p99}")
+    print(
+        json.dumps(
+            {
+                **figures,
+                "tasks_submitted": submitted,
+                "open_loop_contractors": open_n,
+                "open_loop_p95_ms": worst,
+                "saturation_reviews_per_s": closed.get("reviews_per_s"),
+                "server_cpu_ms_per_review": opened.get("server_cpu_ms_per_review"),
+                "errors": int(closed.get("errors", 0)) + int(opened.get("errors", 0)),  # type: ignore[call-overload]
+                "duplicate_assignments": duplicates,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

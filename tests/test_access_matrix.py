@@ -49,6 +49,7 @@ TASK: Rule = ({"contractor"}, {"other_contractor"})
 
 RULES: dict[str, Any] = {
     "healthz": PUBLIC, "metrics": ADMIN,
+    "study-quality": OWNER, "study-quality-exclude": OWNER, "study-quality-restore": OWNER,
     "home": USER, "login": PUBLIC, "logout": USER, "schema": PUBLIC, "api-docs": PUBLIC, "api-root": USER,
     "dataset-list": RESEARCHER, "dataset-import": RESEARCHER, "dataset-detail": RESEARCHER,
     "dataset-export-start": ADMIN, "item-detail": RESEARCHER,
@@ -199,6 +200,7 @@ def _world(owner: User, contractor: User) -> dict[str, dict[str, Any]]:
         "audit-detail": {"pk": audit.pk}, "api-audit-detail": {"pk": audit.pk}, "audit-export": {"pk": audit.pk},
         "critic-gdc": {"pk": world.critic.pk}, "api-critic-gdc": {"pk": world.critic.pk},
         "api-generation-detail": {"pk": generation.pk},
+        "study-quality-restore": {"pk": study, "contractor_pk": contractor.pk},
         "_study": {"pk": study},
     }  # fmt: skip
 

@@ -38,8 +38,8 @@ def test_the_page_serves_the_stored_analysis_until_the_study_changes(
     url = reverse("study-results", args=[world.study.pk])
     assert "submitted reviews" in client.get(url).content.decode()
     first = AnalysisSnapshot.objects.get(study=world.study)
-    # study, fingerprint (reviews, adjudications, skips), the stored analysis
-    with django_assert_num_queries(AUTH + 5):
+    # study, fingerprint (reviews, adjudications, skips, exclusions), the stored analysis, the exclusions shown
+    with django_assert_num_queries(AUTH + 7):
         page = client.get(url).content.decode()
     assert "from the study as it is now" in page
     assert client.get(reverse("study-results-csv", args=[world.study.pk])).status_code == 200

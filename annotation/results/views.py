@@ -13,6 +13,7 @@ from annotation.access import get_study_for_researcher, request_user, researcher
 from annotation.comparing.pages import comparison_results_page
 from annotation.datasets.models import Item, PlantedFlaw
 from annotation.labeling.models import FlawReport
+from annotation.quality.models import Exclusion
 from annotation.results.adjudicating import check_adjudication, do_adjudicate, do_set_match_threshold, proposed_match
 from annotation.results.analysis.report import results_csv
 from annotation.results.current import current_analysis
@@ -53,6 +54,9 @@ def study_results_page(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "mixed_method": body.get("mixed_method", ""),
         "export_tables": list(TABLES),
         "export_formats": EXPORT_FORMAT_CHOICES,
+        "exclusions": Exclusion.objects.filter(study=study, restored_at=None).select_related(
+            "contractor", "excluded_by"
+        ),
     }
     if request.htmx and current.computing:
         return render(request, "annotation/study_results.html#computing", context)

@@ -18,6 +18,7 @@ from django.db.models import Count, Q
 
 from annotation.datasets.models import PlantedFlaw
 from annotation.labeling.models import CommentJudgement, FlawReport, Review
+from annotation.quality.exclusions import excluded_contractors
 from annotation.results.matching import Span, placeable, propose
 from annotation.results.models import Adjudication
 from annotation.studies.models import Study, StudyItem
@@ -73,8 +74,11 @@ def report_matches(
     return result, by_review
 
 
-def study_frames(study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One row per submitted review; and one per (submitted review, planted flaw of its item): caught or not."""
+def study_frames(study: Study, *, excluded: set[int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per submitted review; and one per (submitted review, planted flaw of its item): caught or not.
+    Reviews of excluded contractors are left out (by default the study's exclusions; the quality page
+    passes an empty set to see everyone)."""
+    left_out = excluded_contractors(study) if excluded is None else excluded
     planted = planted_by_item(study)
     matches, by_review = report_matches(study, planted)
     judgements = {
@@ -93,9 +97,13 @@ def study_frames(study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
     }
     rows: list[dict[str, Any]] = []
     units: list[dict[str, Any]] = []
-    reviews = Review.objects.filter(assignment__study=study, status="submitted").values_list(
-        "pk", "assignment_id", "assignment__contractor_id", "assignment__item_id", "assignment__arm__name",
-        "assignment__arm__kind", "assignment__active_seconds", "rating",
+    reviews = (
+        Review.objects.filter(assignment__study=study, status="submitted")
+        .exclude(assignment__contractor_id__in=left_out)
+        .values_list(
+            "pk", "assignment_id", "assignment__contractor_id", "assignment__item_id", "assignment__arm__name",
+            "assignment__arm__kind", "assignment__active_seconds", "rating",
+        )
     )  # fmt: skip
     for review, assignment, contractor, item, arm, kind, active_s, rating in reviews:
         verdicts = [matches[pk] for pk in by_review.get(review, [])]

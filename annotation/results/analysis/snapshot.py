@@ -18,6 +18,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from annotation.labeling.models import Review, ReviewStatus, Skip
+from annotation.quality.exclusions import exclusion_state
 from annotation.results.analysis.charts import bar_chart, histogram
 from annotation.results.analysis.metrics import METRICS
 from annotation.results.analysis.report import Results, results_dict, study_results
@@ -55,6 +56,7 @@ def fingerprint(study: Study) -> str:
         study.match_threshold,
         len(study.dropped_items),
         study.seed,
+        exclusion_state(study),
     ]
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 

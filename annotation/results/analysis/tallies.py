@@ -10,6 +10,7 @@ import pandas as pd
 from django.db.models import Count
 
 from annotation.labeling.models import CommentJudgement, ReviewStatus, Skip
+from annotation.quality.exclusions import excluded_contractors
 from annotation.studies.models import Study
 from assist.interface import comment_labels
 
@@ -38,7 +39,8 @@ def pending_by_arm(frame: pd.DataFrame) -> dict[str, int]:
 
 def skips_by_arm(study: Study) -> dict[str, dict[str, int]]:
     counted: dict[str, dict[str, int]] = {}
-    for row in Skip.objects.filter(study=study).values("arm__name", "reason").annotate(n=Count("id")).order_by():
+    skips = Skip.objects.filter(study=study).exclude(contractor_id__in=excluded_contractors(study))
+    for row in skips.values("arm__name", "reason").annotate(n=Count("id")).order_by():
         counted.setdefault(row["arm__name"], {})[row["reason"]] = row["n"]
     return counted
 
@@ -54,7 +56,9 @@ def label_agreement(study: Study, *, seed: int = 0) -> LabelAgreement | None:
     rows = list(
         CommentJudgement.objects.filter(
             review__assignment__study=study, review__status=ReviewStatus.SUBMITTED, helpful__isnull=False
-        ).values_list("review__assignment__contractor_id", "comment_id", "helpful")
+        )
+        .exclude(review__assignment__contractor_id__in=excluded_contractors(study))
+        .values_list("review__assignment__contractor_id", "comment_id", "helpful")
     )
     labels = comment_labels({comment for _, comment, _ in rows})
     pairs = [(contractor, helpful, labels[comment]) for contractor, comment, helpful in rows if comment in labels]
