@@ -78,7 +78,9 @@ class Person:
         raise AssertionError("unreachable")
 
     async def _pause(self, mean_s: float, until: float) -> bool:
-        """Think for a while (exponential); False when the run ends first."""
+        """Think for a while (exponential); False when the run ends first. Scale 0: no thinking at all."""
+        if self.scale == 0:
+            return time.monotonic() < until
         delay = self.rng.expovariate(1 / (mean_s * self.scale))
         if time.monotonic() + delay >= until:
             return False
@@ -147,6 +149,6 @@ async def run_open_loop(
     at, arrivals = 0.0, []
     for person in people:
         arrivals.append(arrive(person, at))
-        at += rng.expovariate(len(people) / ramp_s)
+        at += rng.expovariate(len(people) / ramp_s) if ramp_s > 0 else 0.0
     await asyncio.gather(*arrivals)
     return result

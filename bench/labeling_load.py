@@ -1,7 +1,7 @@
 """Labeling under load against Redline under gunicorn and Postgres, in two modes.
 
-Closed loop (saturation): N contractors with no think time loop next task -> labeling page ->
-3 flaws -> save the rating -> submit until their queues are empty: reviews/s at saturation.
+Closed loop (saturation): N contractors with no think time do what people do (below) back to back
+until their queues are empty: reviews/s at saturation.
 Open loop (people): 500 more contractors arrive over a ramp and work as people do (bench/_open_loop.py:
 reading, typing, autosaves between actions); p50/p95/p99 per endpoint in the steady state after the
 ramp, and gunicorn's CPU milliseconds per review. Half the contractors are in the assisted arm (each
@@ -15,13 +15,12 @@ import argparse
 import json
 import logging
 import os
-import re
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 from _django import ROOT, setup
@@ -112,59 +111,6 @@ def start_gunicorn(port: int, workers: int, log: Path) -> subprocess.Popen[bytes
     raise SystemExit(f"gunicorn did not start; see {log}")
 
 
-class Contractor:
-    def __init__(self, base: str, username: str, timings: dict[str, list[float]], lock: threading.Lock) -> None:
-        import httpx
-
-        self.http = httpx.Client(base_url=base, timeout=60, follow_redirects=False)
-        self.username = username
-        self.timings = timings
-        self.lock = lock
-        self.tasks: list[int] = []
-
-    def _timed(self, name: str, method: str, url: str, **kwargs: object) -> object:
-        started = time.perf_counter()
-        response = self.http.request(method, url, **kwargs)  # type: ignore[arg-type]
-        elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code >= 400:
-            raise RuntimeError(f"{name} {url}: {response.status_code} {response.text[:200]}")
-        with self.lock:
-            self.timings[name].append(elapsed)
-        return response
-
-    def _csrf(self) -> dict[str, str]:
-        return {"X-CSRFToken": self.http.cookies.get("csrftoken", ""), "HX-Request": "true"}
-
-    def log_in(self) -> None:
-        self.http.get("/login/")
-        data = {"username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": self.http.cookies["csrftoken"]}
-        response = self.http.post("/login/", data=data)
-        if response.status_code != 302:
-            raise RuntimeError(f"login failed for {self.username}: {response.status_code}")
-
-    def work(self) -> None:
-        while True:
-            response = self._timed("next_task", "POST", "/tasks/next/", headers=self._csrf())
-            location = response.headers["location"]  # type: ignore[attr-defined]
-            match = re.fullmatch(r"/tasks/(\d+)/", location)
-            if match is None:
-                return
-            task = int(match.group(1))
-            self.tasks.append(task)
-            self._timed("labeling_page", "GET", location)
-            for n in range(3):
-                flaw = {
-                    "description": f"flaw {n}",
-                    "severity": "major",
-                    "category": "accuracy",
-                    "start": n,
-                    "end": n + 5,
-                }
-                self._timed("add_flaw", "POST", f"/tasks/{task}/flaws/", data=flaw, headers=self._csrf())
-            self._timed("autosave", "POST", f"/tasks/{task}/draft/", data={"rating": "3"}, headers=self._csrf())
-            self._timed("submit", "POST", f"/tasks/{task}/submit/", data={"rating": "3"}, headers=self._csrf())
-
-
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
@@ -186,40 +132,27 @@ def server_cpu_s(server: subprocess.Popen[bytes]) -> float:
 
 
 def closed_loop(base: str, usernames: list[str]) -> tuple[dict[str, object], list[int]]:
-    timings: dict[str, list[float]] = defaultdict(list)
-    lock = threading.Lock()
-    people = [Contractor(base, name, timings, lock) for name in usernames]
-    errors: list[str] = []
-    for person in people:
-        person.log_in()
+    """Every contractor at once, no think time, until their queues are empty: the saturation rate."""
+    import asyncio
 
-    def run(person: Contractor) -> None:
-        try:
-            person.work()
-        except Exception as exc:
-            errors.append(f"{person.username}: {exc}")
+    from _open_loop import run_open_loop
 
-    threads = [threading.Thread(target=run, args=(p,)) for p in people]
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    result = asyncio.run(run_open_loop(base, signed_in(usernames), 0.0, 3600.0, scale=0.0))
     elapsed = time.perf_counter() - started
-    reviews = sum(len(person.tasks) for person in people) - len(errors)
-    requests = sum(len(values) for values in timings.values())
+    requests = sum(len(values) for values in result.timings.values())
     figures: dict[str, object] = {
-        "contractors": len(people),
+        "contractors": len(usernames),
         "seconds": round(elapsed, 2),
         "requests_per_s": round(requests / elapsed, 1),
-        "reviews_per_s": round(reviews / elapsed, 2),
-        "p50_ms": {name: round(percentile(v, 0.5), 1) for name, v in sorted(timings.items())},
-        "p95_ms": {name: round(percentile(v, 0.95), 1) for name, v in sorted(timings.items())},
-        "errors": len(errors),
+        "reviews_per_s": round(result.submitted / elapsed, 2),
+        "p50_ms": {name: round(percentile(v, 0.5), 1) for name, v in sorted(result.timings.items())},
+        "p95_ms": {name: round(percentile(v, 0.95), 1) for name, v in sorted(result.timings.items())},
+        "errors": len(result.errors),
     }
-    if errors:
-        print("closed-loop errors:\n  " + "\n  ".join(errors[:10]))
-    return figures, [task for person in people for task in person.tasks]
+    if result.errors:
+        print("closed-loop errors:\n  " + "\n  ".join(result.errors[:10]))
+    return figures, result.handed
 
 
 def signed_in(usernames: list[str]) -> dict[str, tuple[str, str]]:

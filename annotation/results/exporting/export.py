@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from annotation.datasets.models import Dataset, Item
+from annotation.quality.models import Exclusion
 from annotation.results.exporting.native import native_rows
 from annotation.results.exporting.pairs import study_votes
 from annotation.results.exporting.release import release_rows
@@ -102,6 +103,11 @@ def do_export(
             "seed": study.seed, "status": study.status, "match_threshold": study.match_threshold,
             "arms": list(study.arms.values("id", "name", "kind", "critic_id")),
             "dropped_items": study.dropped_items,
+            # The tables hold every review; these contractors' reviews are left out of the study's analysis.
+            "excluded_contractors": [
+                {"contractor": e.contractor_id, "reason": e.reason, "excluded_at": e.excluded_at.isoformat()}
+                for e in Exclusion.objects.filter(study=study, restored_at=None)
+            ],
         }
     }  # fmt: skip
     return _write_manifest(out, head, fmt, counts, files, schema)
