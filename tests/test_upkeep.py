@@ -22,6 +22,8 @@ from tests.factories import UserFactory
 from tests.studies import World, give, make_world
 from tests.workers import WorkerProcess
 
+UPKEEP = ("release_abandoned_tasks", "expire_overdue_tasks", "expire_exports", "requeue_stale")
+
 
 def _limited_world(researcher: User, contractors: list[User]) -> World:
     world = make_world(researcher, contractors, items=3)
@@ -110,14 +112,14 @@ def test_beat_sends_the_upkeep_and_a_real_worker_does_it(
         while time.monotonic() < deadline:
             pending = Assignment.objects.filter(pk__in=(abandoned.pk, overdue.pk), contractor__isnull=True).count()
             expired = ExportJob.objects.filter(pk=old.pk, status=ExportStatus.EXPIRED).exists()
-            if pending == 2 and expired:
+            if pending == 2 and expired and all(f"{task}[" in worker.output for task in UPKEEP):
                 break
             time.sleep(0.5)
         output = worker.output
     finally:
         worker.stop()
     assert "beat: Starting" in output
-    for task in ("release_abandoned_tasks", "expire_overdue_tasks", "expire_exports", "requeue_stale"):
+    for task in UPKEEP:
         assert f"{task}[" in output, f"{task} never ran:\n{output[-3000:]}"
     for released in (abandoned, overdue):
         released.refresh_from_db()
