@@ -318,13 +318,16 @@ def do_enrol(study: Study, contractors: Iterable[User]) -> int:
     if study.status not in (StudyStatus.DRAFT, StudyStatus.READY):
         raise StudyRefused("Contractors can be enrolled only before launch.")
     eligible = [user for user in contractors if user.is_contractor]
-    created = Enrollment.objects.bulk_create(
+    enrolled = Enrollment.objects.filter(study=study)
+    before = enrolled.count()  # bulk_create with ignore_conflicts returns every object, new or not
+    Enrollment.objects.bulk_create(
         [Enrollment(study=study, contractor=user) for user in eligible], ignore_conflicts=True
     )
+    created = enrolled.count() - before
     if study.status == StudyStatus.READY:
         study.status = StudyStatus.DRAFT
         study.save(update_fields=("status",))
-    return len(created)
+    return created
 
 
 def do_mark_ready(study: Study) -> None:

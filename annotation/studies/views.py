@@ -34,6 +34,7 @@ from annotation.studies.lifecycle import (
     unrefined_count,
 )
 from annotation.studies.models import Enrollment, Study, StudyItem, StudyStatus
+from annotation.studies.roster import check_roster
 from annotation.web.highlight import numbered_lines
 from annotation.web.http import HtmxHttpRequest
 from annotation.web.markdown import render_markdown
@@ -110,6 +111,8 @@ def study_progress(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def study_enrol(request: HttpRequest, pk: int) -> HttpResponse:
     study = get_study_for_researcher(request, pk)
+    if "roster" in request.POST:
+        return _enrol_roster(request, study)
     form = EnrolForm(request.POST)
     if form.is_valid():
         try:
@@ -119,6 +122,22 @@ def study_enrol(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(exc))
     else:
         messages.error(request, "Choose contractors to enrol.")
+    return redirect("study-detail", pk=study.pk)
+
+
+def _enrol_roster(request: HttpRequest, study: Study) -> HttpResponse:
+    """A pasted list or CSV column of usernames or e-mails: all enrolled, or none and every problem named."""
+    contractors, problems = check_roster(request.POST.get("roster", ""))
+    if problems:
+        shown = problems[:20] + ([f"… and {len(problems) - 20} more"] if len(problems) > 20 else [])
+        messages.error(request, "Nobody was enrolled. " + "; ".join(shown))
+        return redirect("study-detail", pk=study.pk)
+    try:
+        added = do_enrol(study, contractors)
+    except StudyRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Enrolled {added} of the {len(contractors)} listed (the rest already were).")
     return redirect("study-detail", pk=study.pk)
 
 
