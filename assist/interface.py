@@ -282,12 +282,13 @@ def critic_endpoints() -> list[tuple[str, str, str]]:
 def critique_stats(since: datetime) -> dict[str, Any]:
     """Critiques written since `since` with their latencies, and pending run items: for metrics."""
     recent = Critique.objects.filter(created_at__gte=since, run__isnull=False)
-    latencies = sorted(ms for ms in recent.values_list("latency_ms", flat=True) if ms is not None)
+    written = recent.filter(error="")
+    latencies = sorted(ms for ms in written.values_list("latency_ms", flat=True) if ms is not None)
     pending = CritiqueRunItem.objects.filter(
         status=RunItemStatus.PENDING, run__status__in=(RunStatus.QUEUED, RunStatus.RUNNING)
     ).count()
     return {
-        "written": recent.count(),
+        "written": written.count(),
         "failed": recent.exclude(error="").count(),
         "latencies_ms": latencies,
         "pending": pending,

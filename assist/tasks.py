@@ -33,7 +33,7 @@ def resume_runs_of_dead_workers(**_: Any) -> None:
     requeue_stale_runs()
 
 
-@shared_task(ignore_result=False)
+@shared_task
 def requeue_stale() -> list[int]:
     """The periodic form of requeue_stale_runs (Celery beat), for a worker that died while others ran on."""
     return requeue_stale_runs(queued_too=False)  # queued runs are in the broker already

@@ -11,9 +11,6 @@ says its `max_num_seqs` only in dev mode; other servers are not limited (set `ma
 
 from __future__ import annotations
 
-import json
-import re
-
 from models_service.client import CriticClient, ServerDialect
 from models_service.errors import CriticError
 
@@ -45,8 +42,10 @@ async def vllm_max_num_seqs(client: CriticClient) -> int | None:
         info = await client.server_raw("server_info?config_format=json")
     except CriticError:
         return None
-    match = re.search(r'"?max_num_seqs"?\W+(\d+)', json.dumps(info))
-    return int(match.group(1)) if match and int(match.group(1)) > 0 else None
+    config = info.get("vllm_config")
+    scheduler = config.get("scheduler_config") if isinstance(config, dict) else None
+    seqs = scheduler.get("max_num_seqs") if isinstance(scheduler, dict) else None
+    return seqs if isinstance(seqs, int) and seqs > 0 else None
 
 
 async def server_parallelism(client: CriticClient, *, llama_cpp_python: bool) -> int | None:

@@ -8,6 +8,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from models_service.client import CriticClient
 from models_service.critique import Sample, parse_json_critique
@@ -54,11 +55,7 @@ async def _sampled(client: CriticClient, item: ItemInput, settings: GenerationSe
         temperature=settings.temperature,
         max_tokens=settings.max_tokens,
         logprobs=True,
-        json_schema=critique_schema(
-            item.kind,
-            quote_units(item) if settings.quote_mode == "lines" else None,
-            max_comments(settings.max_tokens),
-        ),
+        json_schema=_schema(item, settings),
     )
     per_choice = result.completion_tokens // max(1, len(result.choices))
     samples = []
@@ -74,6 +71,13 @@ async def _sampled(client: CriticClient, item: ItemInput, settings: GenerationSe
     if len(samples) < n:
         raise CriticError(f"asked for {n} samples, the server returned {len(samples)}", retryable=False)
     return samples, result.prompt_tokens
+
+
+def _schema(item: ItemInput, settings: GenerationSettings) -> dict[str, Any]:
+    """Quote mode "lines" (the small-model mode) also bounds the comments to what max_tokens holds."""
+    if settings.quote_mode != "lines":
+        return critique_schema(item.kind)
+    return critique_schema(item.kind, quote_units(item), max_comments(settings.max_tokens))
 
 
 async def critique_item(

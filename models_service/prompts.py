@@ -13,8 +13,8 @@ from typing import Any
 
 PROMPT_VERSIONS = ("v1", "v2", "v3")
 QUOTE_MODES = ("free", "lines")
-# Bounds that keep a rambling small model from running past max_tokens and losing the whole critique:
-# comments are as many as max_tokens has room for (SmolLM2 cut off 8 of 61 critiques at 300 tokens).
+# Bounds (quote mode "lines") that keep a rambling small model from running past max_tokens and losing
+# the whole critique: as many comments as max_tokens has room for (SmolLM2 cut off 8 of 61 at 300 tokens).
 MAX_COMMENTS, MAX_COMMENT_CHARS, TOKENS_PER_COMMENT = 8, 400, 160
 MAX_QUOTE_CHOICES = 400  # past this many lines the grammar grows large; such responses get free quotes
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -59,20 +59,24 @@ def max_comments(max_tokens: int) -> int:
     return max(1, min(MAX_COMMENTS, max_tokens // TOKENS_PER_COMMENT))
 
 
-def critique_schema(kind: str, quotes: list[str] | None = None, most: int = MAX_COMMENTS) -> dict[str, Any]:
-    """With `quotes`, structured output can only copy one of them: every comment is grounded."""
+def critique_schema(kind: str, quotes: list[str] | None = None, most: int | None = None) -> dict[str, Any]:
+    """With `quotes`, structured output can only copy one of them: every comment is grounded. With
+    `most`, at most that many comments of at most MAX_COMMENT_CHARS each (the small-model bounds)."""
     quote: dict[str, Any] = {"type": "string", "enum": quotes} if quotes else {"type": "string"}
+    comment: dict[str, Any] = {"type": "string"}
+    comments: dict[str, Any] = {"type": "array"}
+    if most is not None:
+        comment["maxLength"], comments["maxItems"] = MAX_COMMENT_CHARS, most
     return {
         "type": "object",
         "properties": {
             "comments": {
-                "type": "array",
-                "maxItems": most,
+                **comments,
                 "items": {
                     "type": "object",
                     "properties": {
                         "quote": quote,
-                        "comment": {"type": "string", "maxLength": MAX_COMMENT_CHARS},
+                        "comment": comment,
                         "severity": {"type": "string", "enum": list(SEVERITIES)},
                         "category": {"type": "string", "enum": list(CATEGORIES[kind])},
                     },

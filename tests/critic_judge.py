@@ -23,7 +23,7 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _PRAISE = re.compile(r"\b(correct|correctly|properly|as expected|as intended|works|is fine|looks good)\b")
 _FAULT = re.compile(
     r"\b(not|no|wrong|incorrect|incorrectly|bug|buggy|should|instead|error|fails?|mistake|off[- ]by[- ]one|"
-    r"missing|swapped|reversed|contradicts|never|didn't|doesn't|isn't|wasn't)\b|n't\b"
+    r"missing|swapped|reversed|contradicts|never|needs|must|didn't|doesn't|isn't|wasn't)\b|n't\b"
 )
 # Words that name a fault of the operator's kind without quoting it (describing what an operator
 # does, "adds the numbers", names nothing).
@@ -114,8 +114,10 @@ def names_fault(comment: str, flaw: Flaw) -> bool:
     if flaw.words:
         said = set(_WORD.findall(comment.lower()))
         return any(name in said for name in flaw.names)
+    # Code: quoting the changed expression is not enough (restating the line names nothing); the
+    # comment must also say something is wrong with it.
     squashed = _squash(comment)
-    return any(name in squashed for name in flaw.names)
+    return any(name in squashed for name in flaw.names) and bool(_FAULT.search(comment.lower()))
 
 
 def _overlaps(response: str, flaw: Flaw, comment: CommentDraft, *, lines: bool) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.resources
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -45,7 +44,7 @@ def _merge(base: Any, override: Any) -> Any:
 
 def _interpolate(data: Any) -> Any:
     """${VAR}, ${VAR:-default} and ${VAR:?error} with POSTGRES_PASSWORD set, as `docker compose config` would."""
-    env = {"POSTGRES_PASSWORD": "secret", **os.environ}
+    env = {"POSTGRES_PASSWORD": "secret"}  # as a fresh .env would have it, whatever this shell exports
     text = json.dumps(data)
 
     def value(match: re.Match[str]) -> str:

@@ -40,6 +40,8 @@ def test_naming_the_mutated_expression_or_its_fix_catches() -> None:
     line = "return fib(n - 1) + fib(n + 2)"
     for text in ("`fib(n+2)` recurses upwards and never ends.", "The second call should be fib(n - 2)."):
         assert judge(FIB, flaw, [_comment(FIB, line, text)], kind="code").caught, text
+    restated = _comment(FIB, line, "Returns fib(n - 1) + fib(n + 2), the sum of two calls.")
+    assert not judge(FIB, flaw, [restated], kind="code").caught  # quoting the line names no fault
     elsewhere = _comment(FIB, "if n < 2:", "fib(n + 2) is wrong.")
     assert not judge(FIB, flaw, [elsewhere], kind="code").located
 

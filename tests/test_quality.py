@@ -84,7 +84,8 @@ def test_excluding_a_contractor_changes_the_analysis_and_is_recorded_and_reversi
     page = client.get(reverse("study-results", args=[world.study.pk])).content.decode()
     assert "Excluded from this analysis" in page and "cai" in page and "random ratings" in page
     quality = client.get(reverse("study-quality", args=[world.study.pk])).content.decode()
-    assert "excluded" in quality and "Restore" in quality and "History" in quality
+    assert '<span class="badge warn" title="random ratings">excluded</span>' in quality
+    assert "Restore" in quality and "History" in quality
 
     client.post(reverse("study-quality-restore", args=[world.study.pk, people[2].pk]))
     exclusion.refresh_from_db()
@@ -105,6 +106,8 @@ def test_excluding_a_contractor_changes_the_analysis_and_is_recorded_and_reversi
     [
         ("", "r", "Choose a contractor"),
         ("abc", "r", "Choose a contractor"),
+        ("²", "r", "Choose a contractor"),
+        ("9" * 40, "r", "Choose a contractor"),
         ("999999", "r", "not enrolled"),
         ("ann", "   ", "Say why"),
         ("ann", "x" * 2001, "At most 2000"),

@@ -49,3 +49,26 @@ def test_a_researcher_excludes_and_restores_a_contractor_in_the_browser(
     rows.filter(has_text="cai").get_by_role("button", name="Restore").click()
     expect(page.get_by_text("Restored: their reviews count in the analysis again.")).to_be_visible()
     expect(page.get_by_role("heading", name="History")).to_be_visible()
+
+
+def test_a_roster_is_pasted_on_the_study_page(page: Page, live_server: LiveServer, researcher: User) -> None:
+    from annotation.studies.models import Enrollment, Study
+    from tests.factories import UserFactory
+
+    study = Study.objects.create(name="Crowd study", owner=researcher)
+    for name in ("p0", "p1"):
+        UserFactory.create(role="contractor", username=name, email=f"{name}@example.org")
+    log_in(page, live_server, researcher.username)
+    page.goto(f"{live_server.url}/studies/{study.pk}/")
+    for width, height in ((1366, 768), (1920, 1080)):
+        page.set_viewport_size({"width": width, "height": height})
+        box = page.locator("#roster").bounding_box()
+        assert box is not None and box["x"] + box["width"] <= width
+        page.screenshot(path=str(ARTIFACTS / f"roster-{width}x{height}.png"), full_page=True)
+    page.locator("#roster").fill("email\nP0@example.org\nnobody")
+    page.get_by_role("button", name="Enrol the list").click()
+    expect(page.get_by_text("line 3: 'nobody' is no account")).to_be_visible()
+    page.locator("#roster").fill("P0@example.org\np1")
+    page.get_by_role("button", name="Enrol the list").click()
+    expect(page.get_by_text("Enrolled 2 of the 2 listed")).to_be_visible()
+    assert Enrollment.objects.filter(study=study).count() == 2

@@ -64,6 +64,7 @@ def test_empty_oversized_and_late_rosters_are_refused(researcher: User, draft: S
     client = client_for(researcher)
     assert "Paste at least one" in _enrol(client, draft, "  \n username \n")
     assert check_roster("p0\n" * (MAX_ROSTER_CHARS // 3 + 1))[1][0].startswith("The list is longer")
+    assert "enrol at most 5,000" in check_roster("\n".join(f"u{n}" for n in range(5001)))[1][0]
     draft.status, draft.launched_at = "running", timezone.now()
     draft.save(update_fields=("status", "launched_at"))
     assert "only before launch" in _enrol(client, draft, "p0")

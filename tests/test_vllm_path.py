@@ -142,6 +142,10 @@ def test_the_standin_answers_with_vllms_own_fields(standin: StandinProcess) -> N
     models = httpx.get(f"{standin.url}/models", timeout=10).json()
     for ours, theirs in ((chat, vllm_bodies.CHAT), (pooled.json(), vllm_bodies.POOLING), (models, vllm_bodies.MODELS)):
         assert vllm_bodies.extra_keys(ours, theirs) == []
+    # and it has what the client reads (an empty body would invent nothing either)
+    assert vllm_bodies.extra_keys(vllm_bodies.READ_BY_CLIENT["chat"], chat) == []
+    assert vllm_bodies.extra_keys(vllm_bodies.READ_BY_CLIENT["pooling"], pooled.json()) == []
+    assert vllm_bodies.extra_keys(vllm_bodies.READ_BY_CLIENT["models"], models) == []
     assert (
         chat["choices"][0]["logprobs"]["content"][0].keys()
         == vllm_bodies.CHAT["choices"][0]["logprobs"]["content"][0].keys()

@@ -89,6 +89,24 @@ ERRORS: list[dict[str, Any]] = [
 ]
 
 
+# The fields Redline's client reads from each body (values only mark the shape).
+READ_BY_CLIENT: dict[str, Any] = {
+    "chat": {
+        "choices": [
+            {
+                "index": 0,
+                "message": {"content": ""},
+                "logprobs": {"content": [{"token": "", "logprob": 0.0, "top_logprobs": []}]},
+                "finish_reason": "",
+            }
+        ],
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0},
+    },
+    "pooling": {"data": [{"data": []}]},
+    "models": {"data": [{"id": "", "owned_by": ""}]},
+}
+
+
 def extra_keys(ours: Any, theirs: Any, path: str = "") -> list[str]:
     """Paths of keys in `ours` that `theirs` (vLLM's body) does not have: what a stand-in invented."""
     found: list[str] = []

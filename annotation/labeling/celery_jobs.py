@@ -11,7 +11,7 @@ from annotation.labeling.queue import do_expire_overdue, do_release_all_abandone
 log = logging.getLogger(__name__)
 
 
-@shared_task(ignore_result=False)
+@shared_task
 def release_abandoned_tasks() -> int:
     """Tasks started longer ago than their study's abandon_after_s go back to the pool."""
     released = do_release_all_abandoned()
@@ -20,7 +20,7 @@ def release_abandoned_tasks() -> int:
     return released
 
 
-@shared_task(ignore_result=False)
+@shared_task
 def expire_overdue_tasks() -> int:
     """Tasks past their study's per-task time limit go back to the pool."""
     expired = do_expire_overdue()

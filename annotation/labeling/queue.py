@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models.functions import Cast, Greatest
 from django.utils import timezone
 
 from annotation.comparing.models import Comparison
@@ -119,24 +120,28 @@ def _back_to_pool(assignment: Assignment) -> None:
     assignment.save(update_fields=("contractor", "status", "started_at", "active_seconds", "releases"))
 
 
+GRACE_FLOOR_S, GRACE_SHARE = 30.0, 0.1
+
+
 def time_limit_grace_s(limit_s: int) -> float:
     """How far past the limit a task may run before it is taken back: the page's last flush of active
     time and a submit already on its way must not lose the work."""
-    return max(30.0, 0.1 * limit_s)
+    return max(GRACE_FLOOR_S, GRACE_SHARE * limit_s)
 
 
 def do_expire_overdue() -> int:
     """Tasks of running studies whose active time ran past the study's time limit (and its grace) go
     back to the pool, drafts dropped: the limit is enforced, not only counted down."""
     with transaction.atomic():
+        limit = Cast(F("study__time_limit_s"), FloatField())
         overdue = (
             Assignment.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(
-                status=AssignmentStatus.ACTIVE, study__status=StudyStatus.RUNNING, study__time_limit_s__isnull=False
-            )
-            .values_list("pk", "active_seconds", "study__time_limit_s")
-        )
-        ids = [pk for pk, active, limit in overdue if limit is not None and active > limit + time_limit_grace_s(limit)]
+            .filter(status=AssignmentStatus.ACTIVE, study__status=StudyStatus.RUNNING)
+            .exclude(study__time_limit_s=None)
+            .alias(deadline=limit + Greatest(Value(GRACE_FLOOR_S), limit * Value(GRACE_SHARE)))
+            .filter(active_seconds__gt=F("deadline"))
+        )  # only the overdue rows are locked: autosaves of the others go on
+        ids = list(overdue.values_list("pk", flat=True))
         _drop_drafts(ids)
         for assignment in Assignment.objects.filter(pk__in=ids):
             _back_to_pool(assignment)

@@ -22,6 +22,7 @@ from annotation.studies.models import Assignment, AssignmentStatus, StudyStatus
 from assist.interface import critique_stats
 
 WINDOW = timedelta(minutes=5)
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 LATENCY_BUCKETS_MS = (250, 500, 1000, 2000, 5000, 10000, 30000, 60000, 120000)
 REQUEST_SECONDS = Histogram(
     "redline_http_request_duration_seconds",
@@ -42,9 +43,8 @@ class RequestMetricsMiddleware:
         response = self.get_response(request)
         match = request.resolver_match
         route = (match.route or match.view_name) if match is not None else "unmatched"
-        REQUEST_SECONDS.labels(route, request.method or "", str(response.status_code)).observe(
-            time.perf_counter() - started
-        )
+        method = request.method if request.method in HTTP_METHODS else "other"  # any token is a method to Django
+        REQUEST_SECONDS.labels(route, method, str(response.status_code)).observe(time.perf_counter() - started)
         return response
 
 

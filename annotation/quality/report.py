@@ -104,7 +104,7 @@ def alpha_contributions(frame: pd.DataFrame) -> tuple[float | None, dict[int, fl
             index=counts.index, columns=RATINGS, fill_value=0
         )
         without = _alpha((counts - theirs).to_numpy())
-        deltas[int(str(contractor))] = None if without is None else whole - without
+        deltas[int(contractor)] = None if without is None else whole - without
     return whole, deltas
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,6 +11,10 @@ from django.views.decorators.http import require_GET, require_POST
 from annotation.access import get_study_for_researcher, request_user, researcher_required
 from annotation.quality.exclusions import check_exclude, do_exclude, do_restore
 from annotation.quality.report import study_quality
+
+
+class ExcludeForm(forms.Form):
+    contractor = forms.IntegerField(min_value=1, max_value=2**63 - 1)
 
 
 @researcher_required
@@ -23,14 +28,17 @@ def study_quality_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def study_exclude(request: HttpRequest, pk: int) -> HttpResponse:
     study = get_study_for_researcher(request, pk)
-    raw = request.POST.get("contractor", "")
-    reason = request.POST.get("reason", "")
-    problems = check_exclude(study, int(raw), reason) if raw.isdigit() else {"contractor": "Choose a contractor."}
+    form = ExcludeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "contractor: Choose a contractor.")
+        return redirect("study-quality", pk=study.pk)
+    contractor, reason = form.cleaned_data["contractor"], request.POST.get("reason", "")
+    problems = check_exclude(study, contractor, reason)
     if problems:
         for field, problem in problems.items():
             messages.error(request, f"{field}: {problem}")
         return redirect("study-quality", pk=study.pk)
-    if do_exclude(study, int(raw), reason, request_user(request)) is not None:
+    if do_exclude(study, contractor, reason, request_user(request)) is not None:
         messages.success(request, "Excluded: the analysis leaves their reviews out from now on (you can restore them).")
     return redirect("study-quality", pk=study.pk)
 

@@ -36,7 +36,7 @@ def run_analysis(study_id: int, wanted: str) -> str:
     return execute_analysis(study_id, wanted)
 
 
-@shared_task(ignore_result=False)
+@shared_task
 def expire_exports() -> int:
     """Delete export zips past the retention period (REDLINE_EXPORT_RETENTION_DAYS)."""
     return do_expire_exports()

@@ -318,12 +318,13 @@ def do_enrol(study: Study, contractors: Iterable[User]) -> int:
     if study.status not in (StudyStatus.DRAFT, StudyStatus.READY):
         raise StudyRefused("Contractors can be enrolled only before launch.")
     eligible = [user for user in contractors if user.is_contractor]
-    enrolled = Enrollment.objects.filter(study=study)
-    before = enrolled.count()  # bulk_create with ignore_conflicts returns every object, new or not
+    # bulk_create with ignore_conflicts returns every object, new or not: count the new ones first.
+    already = set(Enrollment.objects.filter(study=study).values_list("contractor_id", flat=True))
+    new = {user.pk: user for user in eligible if user.pk not in already}
     Enrollment.objects.bulk_create(
-        [Enrollment(study=study, contractor=user) for user in eligible], ignore_conflicts=True
+        [Enrollment(study=study, contractor=user) for user in new.values()], ignore_conflicts=True
     )
-    created = enrolled.count() - before
+    created = len(new)
     if study.status == StudyStatus.READY:
         study.status = StudyStatus.DRAFT
         study.save(update_fields=("status",))

@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from annotation.users import Role, User
 
 MAX_ROSTER_CHARS = 200_000
+MAX_ROSTER_ENTRIES = 5_000  # one query names them all; SQLite takes at most 32,766 parameters
 _HEADERS = {"username", "usernames", "email", "e-mail", "emails", "contractor", "contractors"}
 _SEPARATORS = re.compile(r"[,;\t]")
 
@@ -42,6 +43,8 @@ def check_roster(text: str) -> tuple[list[User], list[str]]:
     entries = roster_entries(text)
     if not entries:
         return [], ["Paste at least one username or e-mail address."]
+    if len(entries) > MAX_ROSTER_ENTRIES:
+        return [], [f"The list names {len(entries):,} accounts; enrol at most {MAX_ROSTER_ENTRIES:,} at once."]
     names = {value for _, value in entries}
     emails = {value.lower() for value in names if "@" in value}
     accounts = User.objects.annotate(email_lower=Lower("email")).filter(

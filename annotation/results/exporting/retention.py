@@ -19,11 +19,11 @@ def do_expire_exports() -> int:
     cutoff = timezone.now() - timedelta(days=settings.REDLINE_EXPORT_RETENTION_DAYS)
     expired = 0
     for job in ExportJob.objects.filter(status=ExportStatus.DONE, finished_at__lt=cutoff):
-        path = Path(settings.MEDIA_ROOT) / job.file if job.file else None
-        if path is not None and path.is_file():
-            path.unlink()
-        job.status = ExportStatus.EXPIRED
-        job.save(update_fields=("status",))
+        # The job says "expired" before the file goes, so a download never finds a DONE job without its zip.
+        if not ExportJob.objects.filter(pk=job.pk, status=ExportStatus.DONE).update(status=ExportStatus.EXPIRED):
+            continue  # another sweep got it
+        if job.file:
+            (Path(settings.MEDIA_ROOT) / job.file).unlink(missing_ok=True)
         expired += 1
     if expired:
         log.info("deleted %d export zip(s) older than %d days", expired, settings.REDLINE_EXPORT_RETENTION_DAYS)
