@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from annotation.datasets.models import Dataset, ImportJob, Item
+from annotation.hooks.models import Webhook
 from annotation.labeling.models import Review
 from annotation.results.models import ExportJob
 from annotation.studies.models import Assignment, AssignmentStatus, Study
@@ -192,3 +193,31 @@ def imports_for(user: User) -> QuerySet[ImportJob]:
 
 def get_import_for_user(request: HttpRequest, pk: int) -> ImportJob:
     return get_object_or_404(imports_for(request_user(request)), pk=pk)
+
+
+def webhooks_for(user: User) -> QuerySet[Webhook]:
+    """Admins see every webhook; researchers their own; nobody else any (a hook's secret signs its events)."""
+    if user.is_admin_role:
+        return Webhook.objects.select_related("owner")
+    return Webhook.objects.filter(owner=user) if user.is_researcher else Webhook.objects.none()
+
+
+def get_webhook_for_user(request: HttpRequest, pk: int) -> Webhook:
+    user = request_user(request)
+    if not user.is_researcher:
+        raise PermissionDenied
+    return get_object_or_404(webhooks_for(user), pk=pk)
+
+
+def admin_required[V: Callable[..., HttpResponseBase]](view: V) -> V:
+    """Logged in and an admin; anyone else gets 403 (managing people and their roles)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
+        if not request_user(request).is_admin_role:
+            raise PermissionDenied("Only admins manage people and roles.")
+        response: HttpResponseBase = view(request, *args, **kwargs)
+        return response
+
+    return wrapper  # type: ignore[return-value]  # same signature, checked by wraps

@@ -9,7 +9,11 @@ class AnnotationConfig(AppConfig):
     verbose_name = "Annotation"
 
     def ready(self) -> None:
+        from annotation.hooks.receivers import run_finished
         from annotation.users import ensure_roles
+        from assist.interface import run_finished as run_finished_signal
+
+        run_finished_signal.connect(run_finished, dispatch_uid="redline-webhook-run-finished")
 
         # After every app: the permissions of apps migrated later must exist before they are granted.
         post_migrate.connect(ensure_roles, dispatch_uid="redline-ensure-roles")

@@ -38,6 +38,7 @@ class FlawOrigin(models.TextChoices):
     MUTATION = "mutation", "AST mutation"
     TAMPERING = "tampering", "Tampering"
     MANUAL = "manual", "Written by hand"
+    ATTENTION = "attention", "Attention check"
 
 
 def severity_from_number(value: int) -> str:

@@ -11,7 +11,9 @@ from annotation.comparing.models import (
     CritiqueRating,
     Inclusion,
 )
+from annotation.crowd.models import Outcome, Participant, Platform, StudyLink
 from annotation.datasets.models import Dataset, ImportJob, ImportStatus, Item, PlantedFlaw, content_hash
+from annotation.hooks.models import Delivery, DeliveryStatus, Event, Webhook
 from annotation.labeling.models import (
     CommentAction,
     CommentJudgement,
@@ -21,15 +23,18 @@ from annotation.labeling.models import (
     Skip,
     SkipReason,
 )
-from annotation.quality.models import Exclusion
+from annotation.quality.models import Exclusion, QualityPlan, Standing
 from annotation.results.models import Adjudication, AnalysisSnapshot, AnalysisStatus, ExportJob, ExportStatus, Verdict
 from annotation.studies.models import (
     Arm,
     ArmKind,
     Assignment,
     AssignmentStatus,
+    CheckItem,
+    CheckRole,
     Design,
     Enrollment,
+    Purpose,
     Study,
     StudyItem,
     StudyStatus,
@@ -48,6 +53,8 @@ __all__ = [
     "AssignmentStatus",
     "Candidate",
     "CandidateSource",
+    "CheckItem",
+    "CheckRole",
     "CommentAction",
     "CommentJudgement",
     "Comparison",
@@ -55,8 +62,11 @@ __all__ = [
     "ComparisonStatus",
     "CritiqueRating",
     "Dataset",
+    "Delivery",
+    "DeliveryStatus",
     "Design",
     "Enrollment",
+    "Event",
     "Exclusion",
     "ExportJob",
     "ExportStatus",
@@ -65,14 +75,21 @@ __all__ = [
     "ImportStatus",
     "Inclusion",
     "Item",
+    "Outcome",
+    "Participant",
     "PlantedFlaw",
+    "Platform",
+    "Purpose",
+    "QualityPlan",
     "Review",
     "ReviewStatus",
     "Role",
     "Skip",
     "SkipReason",
+    "Standing",
     "Study",
     "StudyItem",
+    "StudyLink",
     "StudyStatus",
     "Tamper",
     "TamperFlaw",
@@ -82,5 +99,6 @@ __all__ = [
     "TaskKind",
     "User",
     "Verdict",
+    "Webhook",
     "content_hash",
 ]

@@ -3,9 +3,13 @@ from __future__ import annotations
 from django.urls import path
 
 from annotation.comparing import views as compare_views
+from annotation.crowd import views as crowd_views
 from annotation.datasets import views as dataset_views
+from annotation.hooks import views as hook_views
 from annotation.labeling import views as task_views
 from annotation.ops import views as ops_views
+from annotation.people import views as people_views
+from annotation.quality import plan_views
 from annotation.quality import views as quality_views
 from annotation.results import export_views
 from annotation.results import views as results_views
@@ -57,6 +61,23 @@ urlpatterns = [
         quality_views.study_restore,
         name="study-quality-restore",
     ),
+    path("studies/<int:pk>/checks/", plan_views.study_checks, name="study-checks"),
+    path("studies/<int:pk>/quality/resume/<int:contractor_pk>/", plan_views.study_resume, name="study-quality-resume"),
+    path("studies/<int:pk>/link/", crowd_views.study_link, name="study-link"),
+    path("join/done/", crowd_views.done, name="join-done"),
+    path("join/<str:token>/", crowd_views.join, name="join"),
+    path("webhooks/", hook_views.webhook_list, name="webhook-list"),
+    path("webhooks/<int:pk>/", hook_views.webhook_detail, name="webhook-detail"),
+    path("webhooks/<int:pk>/ping/", hook_views.webhook_ping, name="webhook-ping"),
+    path("webhooks/<int:pk>/toggle/", hook_views.webhook_toggle, name="webhook-toggle"),
+    path("webhooks/<int:pk>/delete/", hook_views.webhook_delete, name="webhook-delete"),
+    path(
+        "webhooks/<int:pk>/deliveries/<int:delivery_pk>/resend/",
+        hook_views.webhook_redeliver,
+        name="webhook-redeliver",
+    ),
+    path("people/", people_views.people, name="people"),
+    path("people/<int:pk>/", people_views.person_edit, name="person-edit"),
     path("studies/<int:pk>/ready/", study_views.study_ready, name="study-ready"),
     path("studies/<int:pk>/launch/", study_views.study_launch, name="study-launch"),
     path("studies/<int:pk>/close/", study_views.study_close, name="study-close"),

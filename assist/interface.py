@@ -28,6 +28,7 @@ from assist.models import (
     RunStatus,
 )
 from assist.runs import RunRefused, do_create_run
+from assist.signals import run_finished
 
 __all__ = [
     "CPU_CRITIC",
@@ -53,6 +54,7 @@ __all__ = [
     "refined_texts",
     "refinement_gaps",
     "request_refinements",
+    "run_finished",
     "run_status",
     "start_demo_runs",
     "start_run_for_items",

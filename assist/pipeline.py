@@ -14,6 +14,7 @@ from django.utils import timezone
 from assist.critic_settings import AUTO, CriticSettings
 from assist.models import Backend, CriticConfig, CritiqueRun, CritiqueRunItem, RunItemStatus, RunStatus, Strategy
 from assist.progress import claim_run, refresh_counters
+from assist.signals import run_finished
 from assist.writer import Outcome, ResultWriter
 from models_service.client import CriticClient, ServerDialect
 from models_service.dialect import detect_dialect
@@ -233,5 +234,14 @@ def execute_run(run_id: int, worker: str) -> str:
     refresh_counters(run_id)
     run = CritiqueRun.objects.get(pk=run_id)
     final = RunStatus.CANCELLED if run.cancel_requested else RunStatus.DONE
-    CritiqueRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(status=final, finished_at=timezone.now())
+    if CritiqueRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(status=final, finished_at=timezone.now()):
+        run_finished.send(
+            sender=CritiqueRun,
+            run_id=run_id,
+            status=str(final),
+            owner_id=run.created_by_id,
+            done=run.done,
+            failed=run.failed,
+            total=run.total,
+        )
     return f"{final}: {run.done} done, {run.failed} failed of {run.total}"

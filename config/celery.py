@@ -10,6 +10,6 @@ app = Celery("redline")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()  # assist.tasks: critique runs
 app.autodiscover_tasks(
-    ["annotation.results", "annotation.datasets", "annotation.tampering", "annotation.labeling"],
+    ["annotation.results", "annotation.datasets", "annotation.tampering", "annotation.labeling", "annotation.hooks"],
     related_name="celery_jobs",
-)  # exports, analyses, imports, tamper tests, the queue's upkeep
+)  # exports, analyses, imports, tamper tests, the queue's upkeep, webhooks

@@ -217,9 +217,22 @@ CELERY_BEAT_SCHEDULE = {
         ("expire-overdue-tasks", "annotation.labeling.celery_jobs.expire_overdue_tasks", REDLINE_UPKEEP_INTERVAL_S),
         ("requeue-stale-runs", "assist.tasks.requeue_stale", 2 * REDLINE_UPKEEP_INTERVAL_S),
         ("expire-exports", "annotation.results.celery_jobs.expire_exports", REDLINE_EXPORT_SWEEP_S),
+        ("resend-webhooks", "annotation.hooks.celery_jobs.resend_overdue_deliveries", REDLINE_UPKEEP_INTERVAL_S),
     )
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# Webhooks: HMAC-signed POSTs, retried by the worker with exponential backoff. Private and loopback
+# addresses are refused unless allowed (a receiver on the same host in development and tests).
+REDLINE_WEBHOOK_TIMEOUT_S = env_float("REDLINE_WEBHOOK_TIMEOUT_S", 10.0, minimum=0.1)
+REDLINE_WEBHOOK_MAX_ATTEMPTS = env_int("REDLINE_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+REDLINE_WEBHOOK_BACKOFF_S = env_float("REDLINE_WEBHOOK_BACKOFF_S", 30.0, minimum=0.0)
+REDLINE_WEBHOOK_ALLOW_PRIVATE = env_bool("REDLINE_WEBHOOK_ALLOW_PRIVATE", DEBUG)
+
+# Crowd platforms: where a participant goes back to when they finish.
+REDLINE_PROLIFIC_COMPLETE_URL = env_str(
+    "REDLINE_PROLIFIC_COMPLETE_URL", "https://app.prolific.com/submissions/complete?cc={code}"
+)
 
 # The critic: any OpenAI-compatible server, vLLM in production.
 REDLINE_CRITIC_BASE_URL = env_str("REDLINE_CRITIC_BASE_URL", "http://127.0.0.1:8001/v1")

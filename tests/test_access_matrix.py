@@ -18,7 +18,9 @@ from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from annotation.crowd.models import StudyLink
 from annotation.datasets.models import ImportJob
+from annotation.hooks.models import Delivery, Webhook
 from annotation.labeling.models import CommentJudgement, FlawReport, Review
 from annotation.labeling.queue import claim_next
 from annotation.results.models import ExportJob, ExportStatus
@@ -46,10 +48,16 @@ CHANGER: Rule = ({"researcher", "admin_user"}, set())  # critics and runs: other
 ADMIN: Rule = ({"admin_user"}, set())
 CONTRACTOR: Rule = (CONTRACTORS, set())
 TASK: Rule = ({"contractor"}, {"other_contractor"})
+PARTICIPANT: Rule = (set(), set(PERSONAS))  # crowd participants only: nobody of these personas is one
 
 RULES: dict[str, Any] = {
     "healthz": PUBLIC, "metrics": ADMIN,
     "study-quality": OWNER, "study-quality-exclude": OWNER, "study-quality-restore": OWNER,
+    "study-checks": OWNER, "study-quality-resume": OWNER, "study-link": OWNER,
+    "join": PUBLIC, "join-done": PARTICIPANT,
+    "webhook-list": RESEARCHER, "webhook-detail": OWNER, "webhook-ping": OWNER, "webhook-toggle": OWNER,
+    "webhook-delete": OWNER, "webhook-redeliver": OWNER,
+    "people": ADMIN, "person-edit": ADMIN,
     "home": USER, "login": PUBLIC, "logout": USER, "schema": PUBLIC, "api-docs": PUBLIC, "api-root": USER,
     "dataset-list": RESEARCHER, "dataset-import": RESEARCHER, "dataset-detail": RESEARCHER,
     "dataset-export-start": ADMIN, "item-detail": RESEARCHER,
@@ -117,6 +125,7 @@ LAST = {
     "study-close",
     "api-study-close",
     "api-critic-detail",
+    "webhook-delete",
 }
 ROUTES = {route.name: route for route in _routes(get_resolver().url_patterns)}
 
@@ -171,6 +180,10 @@ def _world(owner: User, contractor: User) -> dict[str, dict[str, Any]]:
     )
     study, dataset = world.study.pk, world.items[0].dataset_id
     by_task = {"pk": task.pk}
+    link = StudyLink.objects.create(study=world.study, completion_code="C0DE")
+    hook = Webhook.objects.create(owner=owner, url="http://127.0.0.1:9/hook", events=["task.submitted"])
+    delivery = Delivery.objects.create(webhook=hook, event="ping", payload={}, status="failed")
+    by_hook = {"pk": hook.pk}
     return {
         "dataset-detail": {"pk": dataset}, "dataset-export-start": {"pk": dataset},
         "item-detail": {"pk": world.items[0].pk},
@@ -201,6 +214,11 @@ def _world(owner: User, contractor: User) -> dict[str, dict[str, Any]]:
         "critic-gdc": {"pk": world.critic.pk}, "api-critic-gdc": {"pk": world.critic.pk},
         "api-generation-detail": {"pk": generation.pk},
         "study-quality-restore": {"pk": study, "contractor_pk": contractor.pk},
+        "study-quality-resume": {"pk": study, "contractor_pk": contractor.pk},
+        "join": {"token": link.token},
+        "webhook-detail": by_hook, "webhook-ping": by_hook, "webhook-toggle": by_hook, "webhook-delete": by_hook,
+        "webhook-redeliver": by_hook | {"delivery_pk": delivery.pk},
+        "person-edit": {"pk": contractor.pk},
         "_study": {"pk": study},
     }  # fmt: skip
 

@@ -41,6 +41,6 @@ def test_labeling_queue_and_next_task_have_constant_query_counts(
     with django_assert_num_queries(AUTH + 3):
         assert client.post(reverse("task-next")).status_code == 302
     Assignment.objects.filter(pk=task.pk).update(status="submitted")
-    # savepoint, unfinished (none), lock the next of mine, claim it, release savepoint
-    with django_assert_num_queries(AUTH + 5):
+    # savepoint, unfinished (none), running studies (with their checks), lock the next of mine, claim it, release
+    with django_assert_num_queries(AUTH + 6):
         assert client.post(reverse("task-next")).status_code == 302

@@ -60,14 +60,14 @@ def test_one_unknown_or_non_contractor_line_enrols_nobody_and_is_named(
     assert "line 4: &#x27;gone&#x27; is not an active contractor account" in page
 
 
-def test_empty_oversized_and_late_rosters_are_refused(researcher: User, draft: Study, crowd: list[User]) -> None:
+def test_empty_oversized_and_closed_rosters_are_refused(researcher: User, draft: Study, crowd: list[User]) -> None:
     client = client_for(researcher)
     assert "Paste at least one" in _enrol(client, draft, "  \n username \n")
     assert check_roster("p0\n" * (MAX_ROSTER_CHARS // 3 + 1))[1][0].startswith("The list is longer")
     assert "enrol at most 5,000" in check_roster("\n".join(f"u{n}" for n in range(5001)))[1][0]
-    draft.status, draft.launched_at = "running", timezone.now()
-    draft.save(update_fields=("status", "launched_at"))
-    assert "only before launch" in _enrol(client, draft, "p0")
+    draft.status, draft.closed_at = "closed", timezone.now()
+    draft.save(update_fields=("status", "closed_at"))
+    assert "The study is closed" in _enrol(client, draft, "p0")
     assert not Enrollment.objects.exists()
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from annotation.comparing.models import Comparison, ComparisonStatus, CritiqueRating, Inclusion
 from annotation.datasets.models import PlantedFlaw
+from annotation.hooks.receivers import task_submitted
 from annotation.studies.models import Assignment, AssignmentStatus, StudyStatus, TaskKind
 
 SCALES = ("missed_severe", "nitpicks", "hallucination", "conciseness", "overall")
@@ -138,4 +139,5 @@ def do_submit_comparison(assignment: Assignment) -> bool:
         comparison.status, comparison.submitted_at, comparison.updated_at = ComparisonStatus.SUBMITTED, now, now
         comparison.save(update_fields=("status", "submitted_at", "updated_at"))
         Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.SUBMITTED, submitted_at=now)
+        task_submitted(assignment)
     return True

@@ -8,11 +8,15 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from annotation.access import request_user
+from annotation.crowd.joining import finish_url
 from annotation.labeling.queue import claim_next
 
 
 def to_next_task(request: HttpRequest, done: str) -> HttpResponse:
-    following = claim_next(request_user(request))
+    user = request_user(request)
+    following = claim_next(user)
+    if following is None and (finished := finish_url(user)) is not None:
+        return redirect(finished)
     if following is None:
         messages.success(request, f"{done} That was your last task for now. Thank you!")
         return redirect(reverse("queue") + "?submitted=1")

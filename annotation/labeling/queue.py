@@ -11,13 +11,16 @@ from django.utils import timezone
 
 from annotation.comparing.models import Comparison
 from annotation.labeling.models import Review, Skip, SkipReason
-from annotation.studies.models import Assignment, AssignmentStatus, Enrollment, Study, StudyStatus
+from annotation.quality.checks import gate
+from annotation.studies.enrolment import enrolled_arm
+from annotation.studies.models import Assignment, AssignmentStatus, Design, Purpose, Study, StudyStatus
 from annotation.tampering.models import Tamper
 from annotation.users import User
 
 
 def claim_next(contractor: User, study: Study | None = None) -> Assignment | None:
-    """The contractor's next task: their unfinished one first, then their queue, then released tasks.
+    """The contractor's next task: their unfinished one first, then, study by study, their queue, then
+    released or pooled tasks; a study's checks (qualification, gold, quota, pause) may step in.
 
     Concurrent callers never get the same assignment: rows are taken with FOR UPDATE SKIP LOCKED.
     """
@@ -28,48 +31,65 @@ def claim_next(contractor: User, study: Study | None = None) -> Assignment | Non
         unfinished = running.filter(contractor=contractor, status=AssignmentStatus.ACTIVE).order_by("order").first()
         if unfinished is not None:
             return unfinished
-        mine = (
-            running.select_for_update(skip_locked=True, of=("self",))
-            .filter(contractor=contractor, status=AssignmentStatus.PENDING)
-            .order_by("study_id", "order")
-            .first()
-        )
-        if mine is None:
-            mine = _claim_released(running, contractor)
-        if mine is None:
-            return None
-        mine.status = AssignmentStatus.ACTIVE
-        mine.contractor = contractor
-        mine.started_at = timezone.now()
-        mine.save(update_fields=("status", "contractor", "started_at"))
-        return mine
+        for candidate_study in _studies_of(contractor, study):
+            mine = _candidate(candidate_study, contractor)
+            if mine is None:
+                continue
+            decided = gate(candidate_study, contractor, mine)
+            if decided.check is not None:
+                return decided.check
+            if decided.stop:
+                continue
+            mine.status = AssignmentStatus.ACTIVE
+            mine.contractor = contractor
+            mine.started_at = timezone.now()
+            mine.save(update_fields=("status", "contractor", "started_at"))
+            return mine
+        return None
 
 
-def _claim_released(running: QuerySet[Assignment], contractor: User) -> Assignment | None:
-    released = _released_for(running, contractor)
-    return released.select_for_update(skip_locked=True, of=("self",)).order_by("study_id", "id").first()
+def _studies_of(contractor: User, study: Study | None) -> list[Study]:
+    studies = Study.objects.filter(enrollment__contractor=contractor, status=StudyStatus.RUNNING)
+    if study is not None:
+        studies = studies.filter(pk=study.pk)
+    return list(studies.select_related("quality_plan").order_by("id"))
 
 
-def _released_for(running: QuerySet[Assignment], contractor: User) -> QuerySet[Assignment]:
-    """Released tasks this contractor may take: never an item they reviewed or skipped, and in
-    between-subject studies only tasks of their own arm."""
-    enrolled = Enrollment.objects.filter(contractor=contractor).values("study_id")
-    released = running.filter(contractor__isnull=True, status=AssignmentStatus.PENDING, study_id__in=enrolled)
-    seen = [
-        *Assignment.objects.filter(contractor=contractor).values_list("study_id", "item_id"),
-        *Skip.objects.filter(contractor=contractor).values_list("study_id", "item_id"),
-    ]
-    for study_id, item_id in seen:
-        released = released.exclude(study_id=study_id, item_id=item_id)
-    own_arms = Assignment.objects.filter(contractor=contractor, study__design="between").values("arm_id")
-    return released.filter(Q(study__design="within") | Q(arm_id__in=own_arms))
+def _candidate(study: Study, contractor: User, *, lock: bool = True) -> Assignment | None:
+    """The study task this contractor would take next: their own queue first, then the pool."""
+    own = Assignment.objects.filter(study=study, contractor=contractor, status=AssignmentStatus.PENDING)
+    pool = _released_for(study, contractor)
+    if lock:
+        own = own.select_for_update(skip_locked=True, of=("self",))
+        pool = pool.select_for_update(skip_locked=True, of=("self",))
+    return own.order_by("order").first() or pool.order_by("order", "id").first()
+
+
+def _released_for(study: Study, contractor: User) -> QuerySet[Assignment]:
+    """Released (or pooled) tasks this contractor may take: never an item they reviewed or skipped, and
+    in between-subject studies only tasks of their own arm."""
+    released = Assignment.objects.filter(study=study, contractor__isnull=True, status=AssignmentStatus.PENDING)
+    released = released.exclude(
+        item_id__in=Assignment.objects.filter(study=study, contractor=contractor).values("item_id")
+    )
+    released = released.exclude(item_id__in=Skip.objects.filter(study=study, contractor=contractor).values("item_id"))
+    if study.design != Design.BETWEEN:
+        return released
+    own_arms = Assignment.objects.filter(study=study, contractor=contractor, purpose=Purpose.TASK).values("arm_id")
+    dealt = enrolled_arm(study, contractor)
+    return released.filter(Q(arm_id__in=own_arms) | Q(arm_id=dealt)) if dealt else released.filter(arm_id__in=own_arms)
 
 
 def has_next(contractor: User) -> bool:
     """Whether "next task" would hand this contractor anything now (without taking it)."""
-    running = Assignment.objects.filter(study__status=StudyStatus.RUNNING)
-    mine = running.filter(contractor=contractor, status__in=(AssignmentStatus.ACTIVE, AssignmentStatus.PENDING))
-    return mine.exists() or _released_for(running, contractor).exists()
+    running = Assignment.objects.filter(study__status=StudyStatus.RUNNING, contractor=contractor)
+    if running.filter(status=AssignmentStatus.ACTIVE).exists():
+        return True
+    for study in _studies_of(contractor, None):
+        candidate = _candidate(study, contractor, lock=False)
+        if candidate is not None and not gate(study, contractor, candidate, dry=True).stop:
+            return True
+    return False
 
 
 def check_skip(reason: str) -> dict[str, str]:
@@ -112,6 +132,9 @@ def _drop_drafts(assignment_ids: list[int]) -> None:
 
 
 def _back_to_pool(assignment: Assignment) -> None:
+    if assignment.purpose != Purpose.TASK:  # a check belongs to its contractor's queue, never to the pool
+        assignment.delete()
+        return
     assignment.contractor = None
     assignment.status = AssignmentStatus.PENDING
     assignment.started_at = None

@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from annotation.choices import CATEGORIES_BY_KIND, Category, Severity
 from annotation.datasets.models import Item
+from annotation.hooks.receivers import task_submitted
 from annotation.labeling.models import CommentAction, CommentJudgement, FlawReport, Review, ReviewStatus
+from annotation.quality.checks import do_record_checks
 from annotation.studies.models import ArmKind, Assignment, AssignmentStatus, Study, StudyStatus
 
 # One beacon never carries more than this much active time: the browser flushes far more often.
@@ -240,7 +242,9 @@ def do_submit(assignment: Assignment, draft: tuple[int | None, str] | None = Non
     Returns False when it was already submitted: a retry or a double click, even two at once.
     """
     with transaction.atomic():
-        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        locked = (
+            Assignment.objects.select_for_update(of=("self",)).select_related("study", "item").get(pk=assignment.pk)
+        )
         review = Review.objects.select_for_update().get(assignment=locked)
         if review.status == ReviewStatus.SUBMITTED:
             return False
@@ -257,6 +261,8 @@ def do_submit(assignment: Assignment, draft: tuple[int | None, str] | None = Non
         locked.status = AssignmentStatus.SUBMITTED
         locked.submitted_at = now
         locked.save(update_fields=("status", "submitted_at"))
+        do_record_checks(locked)
+        task_submitted(locked)
     return True
 
 

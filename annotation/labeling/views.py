@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from annotation.access import assignments_for, contractor_required, get_assignment_for_contractor, request_user
 from annotation.choices import CATEGORIES_BY_KIND, Category, Severity
 from annotation.comparing.views import comparison_page
+from annotation.crowd.joining import finish_url
 from annotation.labeling.forms import ActiveTimeForm, DraftForm, FlawForm, JudgeForm
 from annotation.labeling.models import CommentJudgement, FlawReport, Review, SkipReason
 from annotation.labeling.next import to_next_task
@@ -56,12 +57,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     rows = []
     for study in Study.objects.filter(enrollment__contractor=user, status=StudyStatus.RUNNING).order_by("id"):
         count = counts.get(study.pk, {"done": 0, "total": 0})
+        left = count["total"] - count["done"]
+        if study.tasks_per_contractor is not None:
+            left = max(0, study.tasks_per_contractor - count["done"])
         rows.append(
             {
                 "study": study,
                 "done": count["done"],
-                "left": count["total"] - count["done"],
-                "total": count["total"],
+                "left": left,
+                "total": count["done"] + left,
                 "instructions": render_markdown(study.instructions) if study.instructions else "",
             }
         )
@@ -80,7 +84,10 @@ def queue(request: HttpRequest) -> HttpResponse:
 @contractor_required
 @require_POST
 def next_task(request: HttpRequest) -> HttpResponse:
-    assignment = claim_next(request_user(request))
+    user = request_user(request)
+    assignment = claim_next(user)
+    if assignment is None and (finished := finish_url(user)) is not None:
+        return redirect(finished)
     if assignment is None:
         messages.info(request, "No tasks left for you right now. Thank you!")
         return redirect("queue")

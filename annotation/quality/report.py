@@ -4,7 +4,9 @@ Per enrolled contractor: submitted reviews, skips and skip rate, median active t
 than the study's minimum-time check, the catch rate on planted flaws (the study's known answers)
 with a Wilson 95% interval, and agreement: Krippendorff's alpha (ordinal) of the overall ratings of
 items that two or more contractors rated, with everyone minus without this contractor (negative:
-the others agree better without them). Every contractor is shown, excluded or not.
+the others agree better without them); checks passed (gold and attention, see quality.checks) with a
+Wilson 95% interval, reviews under the plan's minimum time, and their standing (qualified, warned,
+paused). Every contractor is shown, excluded or not; check tasks never enter the other columns.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from django.db.models import Count
 from statsmodels.stats.proportion import proportion_confint
 
 from annotation.labeling.models import Skip
-from annotation.quality.models import Exclusion
+from annotation.quality.checks import Accuracy, accuracy, check_accuracy
+from annotation.quality.models import Exclusion, Standing
 from annotation.results.analysis.frame import study_frames
-from annotation.studies.models import Enrollment, Study
+from annotation.studies.models import Assignment, Enrollment, Study
 
 RATINGS = list(range(1, 8))
 MIN_TIME_FLOOR_S = 10.0
@@ -42,6 +45,9 @@ class ContractorQuality:
     catch_high: float | None
     alpha_delta: float | None
     exclusion: Exclusion | None
+    checks: Accuracy
+    too_fast: int
+    standing: Standing | None
 
     @property
     def skip_rate(self) -> float | None:
@@ -58,6 +64,13 @@ class ContractorQuality:
         if self.catch_low is None or self.catch_high is None or self.catch_rate is None:
             return 0.0, 0.0, 0.0
         return 100 * self.catch_low, 100 * (self.catch_high - self.catch_low), 100 * self.catch_rate
+
+    @property
+    def check_bar(self) -> tuple[float, float, float]:
+        low, high, rate = self.checks.low, self.checks.high, self.checks.rate
+        if low is None or high is None or rate is None:
+            return 0.0, 0.0, 0.0
+        return 100 * low, 100 * (high - low), 100 * rate
 
 
 @dataclass
@@ -121,6 +134,11 @@ def study_quality(study: Study) -> StudyQuality:
     whole, deltas = alpha_contributions(frame)
     skips = dict(Skip.objects.filter(study=study).values_list("contractor_id").annotate(n=Count("id")))
     exclusions = list(Exclusion.objects.filter(study=study).select_related("contractor", "excluded_by", "restored_by"))
+    checks = check_accuracy(study)
+    standings = {s.contractor_id: s for s in Standing.objects.filter(study=study)}
+    too_fast = dict(
+        Assignment.objects.filter(study=study, too_fast=True).values_list("contractor_id").annotate(n=Count("id"))
+    )
     active = {e.contractor_id: e for e in exclusions if e.active}
     rows = []
     enrolled = Enrollment.objects.filter(study=study).select_related("contractor").order_by("contractor__username")
@@ -144,6 +162,9 @@ def study_quality(study: Study) -> StudyQuality:
                 catch_high=high,
                 alpha_delta=deltas.get(cid),
                 exclusion=active.get(cid),
+                checks=checks.get(cid, accuracy(0, 0)),
+                too_fast=too_fast.get(cid, 0),
+                standing=standings.get(cid),
             )
         )
     return StudyQuality(rows, floor, whole, exclusions)

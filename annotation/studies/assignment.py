@@ -24,9 +24,24 @@ class PlanError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Slot:
     item: int
-    contractor: int
+    contractor: int | None
     arm: int
     order: int
+
+
+def pool_plan(items: list[int], arms: list[int], *, reviews: int, seed: int) -> list[Slot]:
+    """A pooled study's tasks: every item `reviews` times in every arm, held by nobody, in a seeded
+    order that finishes items round by round (all first reviews before any second one)."""
+    if not items or not arms:
+        raise PlanError("A study needs items and arms.")
+    rng = random.Random(seed)  # noqa: S311 - reproducible from the study seed, not secret
+    slots: list[Slot] = []
+    for _ in range(reviews):
+        round_ = [(item, arm) for item in sorted(items) for arm in arms]
+        rng.shuffle(round_)
+        base = len(slots)
+        slots.extend([Slot(item, None, arm, base + k) for k, (item, arm) in enumerate(round_)])
+    return slots
 
 
 def plan(

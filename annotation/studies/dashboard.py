@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from annotation.studies.models import Arm, Assignment, AssignmentStatus, Study
+from annotation.studies.models import Arm, Assignment, AssignmentStatus, Purpose, Study
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class ContractorFigures:
 def arm_progress(study: Study) -> list[ArmProgress]:
     counts = {
         row["arm_id"]: row
-        for row in Assignment.objects.filter(study=study)
+        for row in Assignment.objects.filter(study=study, purpose=Purpose.TASK)
         .values("arm_id")
         .annotate(
             total=Count("id"),
@@ -96,3 +96,15 @@ def contractor_figures(study: Study) -> list[ContractorFigures]:
 
 def released_pool(study: Study) -> int:
     return Assignment.objects.filter(study=study, contractor__isnull=True, status=AssignmentStatus.PENDING).count()
+
+
+def checks_answered(study: Study) -> dict[str, int]:
+    """Submitted check tasks by kind: counted apart from the study's own."""
+    rows = (
+        Assignment.objects.filter(study=study, status=AssignmentStatus.SUBMITTED)
+        .exclude(purpose=Purpose.TASK)
+        .values_list("purpose")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {Purpose(purpose).label: n for purpose, n in rows}

@@ -63,6 +63,14 @@ class StudyForm(forms.Form):
     abandon_after_s = forms.IntegerField(
         min_value=60, max_value=MAX_SECONDS, initial=3600, label="Release unfinished tasks after (seconds)"
     )
+    pooled = forms.BooleanField(
+        required=False,
+        label="Pooled tasks (open recruitment)",
+        help_text="Tasks go to whoever asks next; contractors may join after launch, e.g. from Prolific.",
+    )
+    tasks_per_contractor = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_SECONDS, label="At most this many tasks per contractor"
+    )
     instructions = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 6}), help_text="Markdown; shown to contractors."
     )
@@ -129,6 +137,8 @@ class StudyForm(forms.Form):
             time_limit_s=data["time_limit_s"],
             abandon_after_s=data["abandon_after_s"],
             task_kind=data["task_kind"] or TaskKind.REVIEW,
+            pooled=data["pooled"],
+            tasks_per_contractor=data["tasks_per_contractor"],
             tasks=TaskOptions(
                 compare_critic_ids=data["compare_critics"],
                 reports_from=data["reports_from"],

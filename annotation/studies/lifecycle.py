@@ -7,7 +7,7 @@ check_* says what stands in the way; do_* changes state (under a row lock).
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -16,11 +16,14 @@ from django.utils import timezone
 
 from annotation.comparing.candidates import check_candidates, do_create_candidates, setup_of
 from annotation.datasets.models import Dataset, Item
-from annotation.studies.assignment import PlanError, plan
+from annotation.studies.assignment import PlanError, plan, pool_plan
+from annotation.studies.enrolment import do_enrol as do_enrol
+from annotation.studies.errors import StudyRefused as StudyRefused
 from annotation.studies.models import (
     Arm,
     ArmKind,
     Assignment,
+    CheckItem,
     Design,
     Enrollment,
     Study,
@@ -41,10 +44,6 @@ from assist.interface import (
     request_refinements,
     start_run_for_items,
 )
-
-
-class StudyRefused(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -86,8 +85,14 @@ def _critics_needed(study: Study) -> list[tuple[str, int, str]]:
     return []
 
 
+def critiqued_item_ids(study: Study) -> list[int]:
+    """Items whose critiques the study shows: its own and its check items (a check must look like any task)."""
+    checks = CheckItem.objects.filter(study=study).values_list("item_id", flat=True)
+    return sorted({*study_item_ids(study), *checks})
+
+
 def check_missing_critiques(study: Study) -> list[MissingCritiques]:
-    item_ids = study_item_ids(study)
+    item_ids = critiqued_item_ids(study)
     missing = []
     for name, critic_id, critic_name in _critics_needed(study):
         lacking = items_missing_chosen_critique(critic_id, item_ids)
@@ -168,7 +173,10 @@ def check_launch(study: Study) -> list[str]:
         problems.append("Add at least one arm.")
     item_ids = study_item_ids(study)
     contractors = list(Enrollment.objects.filter(study=study).values_list("contractor_id", flat=True))
-    if arms and item_ids and contractors:
+    if study.pooled:
+        if not item_ids:
+            problems.append("Add items.")
+    elif arms and item_ids and contractors:
         try:
             plan(
                 item_ids,
@@ -208,14 +216,17 @@ def do_launch(study: Study) -> int:
             raise StudyRefused(" ".join(problems))
         arms = [arm.pk for arm in study.arms.all()]
         contractors = list(Enrollment.objects.filter(study=study).values_list("contractor_id", flat=True))
-        slots = plan(
-            study_item_ids(study),
-            contractors,
-            arms,
-            design=study.design,
-            reviews=study.reviews_per_item,
-            seed=study.seed,
-        )
+        if study.pooled:  # nobody holds a task until they ask for one
+            slots = pool_plan(study_item_ids(study), arms, reviews=study.reviews_per_item, seed=study.seed)
+        else:
+            slots = plan(
+                study_item_ids(study),
+                contractors,
+                arms,
+                design=study.design,
+                reviews=study.reviews_per_item,
+                seed=study.seed,
+            )
         Assignment.objects.bulk_create(
             [
                 Assignment(study=study, item_id=s.item, contractor_id=s.contractor, arm_id=s.arm, order=s.order)
@@ -248,6 +259,8 @@ class StudySpec:
     time_limit_s: int | None = None
     abandon_after_s: int = 3600
     task_kind: str = TaskKind.REVIEW
+    pooled: bool = False
+    tasks_per_contractor: int | None = None
     tasks: TaskOptions = field(default_factory=TaskOptions)
 
 
@@ -294,6 +307,8 @@ def do_create_study(spec: StudySpec, owner: User) -> Study:
             time_limit_s=spec.time_limit_s,
             abandon_after_s=spec.abandon_after_s,
             task_kind=spec.task_kind,
+            pooled=spec.pooled,
+            tasks_per_contractor=spec.tasks_per_contractor,
         )
         StudyItem.objects.bulk_create([StudyItem(study=study, item_id=pk) for pk in select_item_ids(spec)])
         if spec.task_kind != TaskKind.REVIEW:
@@ -311,24 +326,6 @@ def do_create_study(spec: StudySpec, owner: User) -> Study:
         Arm.objects.bulk_create(arms)
         do_enrol(study, spec.contractors)
     return study
-
-
-def do_enrol(study: Study, contractors: Iterable[User]) -> int:
-    """Enrol contractors (others are ignored) while the study is still being set up. Returns how many are new."""
-    if study.status not in (StudyStatus.DRAFT, StudyStatus.READY):
-        raise StudyRefused("Contractors can be enrolled only before launch.")
-    eligible = [user for user in contractors if user.is_contractor]
-    # bulk_create with ignore_conflicts returns every object, new or not: count the new ones first.
-    already = set(Enrollment.objects.filter(study=study).values_list("contractor_id", flat=True))
-    new = {user.pk: user for user in eligible if user.pk not in already}
-    Enrollment.objects.bulk_create(
-        [Enrollment(study=study, contractor=user) for user in new.values()], ignore_conflicts=True
-    )
-    created = len(new)
-    if study.status == StudyStatus.READY:
-        study.status = StudyStatus.DRAFT
-        study.save(update_fields=("status",))
-    return created
 
 
 def do_mark_ready(study: Study) -> None:

@@ -48,6 +48,13 @@ class Study(models.Model):
         help_text="A report matches a planted flaw when their spans overlap by at least this fraction of the shorter.",
     )
     status = models.CharField(max_length=16, choices=StudyStatus.choices, default=StudyStatus.DRAFT)
+    pooled = models.BooleanField(
+        default=False,
+        help_text="Tasks wait in one pool and go to whoever asks next; contractors may join after launch.",
+    )
+    tasks_per_contractor = models.PositiveIntegerField(
+        null=True, blank=True, help_text="At most this many study tasks per contractor (checks not counted)."
+    )
     dropped_items = models.JSONField(
         default=list, blank=True, help_text="Items taken out before launch: item, arm, reason, by, at."
     )
@@ -56,6 +63,7 @@ class Study(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     launched_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="When its last task was submitted.")
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -107,12 +115,43 @@ class Enrollment(models.Model):
     study = models.ForeignKey(Study, on_delete=models.CASCADE)
     contractor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     enrolled_at = models.DateTimeField(default=timezone.now)
+    arm = models.ForeignKey(
+        Arm, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="Pooled between-subject."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=("study", "contractor"), name="enrollment_unique")]
 
     def __str__(self) -> str:
         return f"{self.contractor_id} in {self.study_id}"
+
+
+class CheckRole(models.TextChoices):
+    GOLD = "gold", "Gold (known flaws, mixed into the queue)"
+    ATTENTION = "attention", "Attention check (an instruction to report a span)"
+    QUALIFICATION = "qualification", "Qualification (before the real tasks)"
+
+
+class CheckItem(models.Model):
+    """An item with known answers that checks contractors rather than being studied: kept out of the results."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="check_items")
+    item = models.ForeignKey("annotation.Item", on_delete=models.PROTECT, related_name="check_uses")
+    role = models.CharField(max_length=16, choices=CheckRole.choices)
+
+    class Meta:
+        ordering = ("study_id", "role", "item_id")
+        constraints = [models.UniqueConstraint(fields=("study", "item"), name="check_item_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.role} item {self.item_id} of study {self.study_id}"
+
+
+class Purpose(models.TextChoices):
+    TASK = "task", "Study task"
+    GOLD = CheckRole.GOLD.value, "Gold check"
+    ATTENTION = CheckRole.ATTENTION.value, "Attention check"
+    QUALIFICATION = CheckRole.QUALIFICATION.value, "Qualification"
 
 
 class AssignmentStatus(models.TextChoices):
@@ -136,6 +175,11 @@ class Assignment(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     active_seconds = models.FloatField(default=0)
     releases = models.PositiveSmallIntegerField(default=0)
+    purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.TASK)
+    check_score = models.FloatField(
+        null=True, blank=True, help_text="Checks: the share of the item's known flaws the review caught."
+    )
+    too_fast = models.BooleanField(default=False, help_text="Submitted in less than the study's minimum time.")
 
     class Meta:
         ordering = ("study_id", "contractor_id", "order", "id")

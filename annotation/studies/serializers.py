@@ -41,6 +41,8 @@ class StudySerializer(serializers.ModelSerializer[Study]):
             "instructions",
             "time_limit_s",
             "abandon_after_s",
+            "pooled",
+            "tasks_per_contractor",
             "match_threshold",
             "arms",
             "item_count",
@@ -84,6 +86,10 @@ class StudyCreateSerializer(serializers.Serializer[None]):
         min_value=10, max_value=MAX_SECONDS, required=False, allow_null=True, default=None
     )
     abandon_after_s = serializers.IntegerField(min_value=60, max_value=MAX_SECONDS, default=3600)
+    pooled = serializers.BooleanField(default=False)
+    tasks_per_contractor = serializers.IntegerField(
+        min_value=1, max_value=MAX_SECONDS, required=False, allow_null=True, default=None
+    )
     task_kind = serializers.ChoiceField(choices=TaskKind.choices, default=TaskKind.REVIEW)
     compare_critics = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_SEED),
@@ -167,6 +173,8 @@ class StudyCreateSerializer(serializers.Serializer[None]):
             time_limit_s=data["time_limit_s"],
             abandon_after_s=data["abandon_after_s"],
             task_kind=data["task_kind"],
+            pooled=data["pooled"],
+            tasks_per_contractor=data["tasks_per_contractor"],
             tasks=TaskOptions(
                 compare_critic_ids=data["compare_critics"],
                 reports_from=data["reports_from"],

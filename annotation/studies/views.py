@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from annotation.access import (
@@ -16,9 +17,14 @@ from annotation.access import (
     researcher_required,
     studies_for,
 )
+from annotation.crowd.joining import join_url
+from annotation.crowd.models import StudyLink
 from annotation.labeling.models import Review
 from annotation.labeling.queue import do_release_abandoned
-from annotation.studies.dashboard import arm_progress, contractor_figures, released_pool
+from annotation.quality.models import QualityPlan
+from annotation.quality.plan_views import AttentionForm, CheckItemsForm, PlanForm
+from annotation.quality.setup import checks_summary
+from annotation.studies.dashboard import arm_progress, checks_answered, contractor_figures, released_pool
 from annotation.studies.forms import EnrolForm, StudyForm
 from annotation.studies.lifecycle import (
     StudyRefused,
@@ -70,6 +76,14 @@ def study_create(request: HttpRequest) -> HttpResponse:
     return render(request, "annotation/study_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
+def _plan_initial(study: Study) -> dict[str, object]:
+    plan = QualityPlan.objects.filter(study=study).first()
+    if plan is None:
+        return {}
+    fields = ("gold_rate", "min_active_s", "min_checks", "warn_below", "pause_below", "qualification_pass")
+    return {name: getattr(plan, name) for name in fields}
+
+
 def _dashboard(study: Study) -> dict[str, object]:
     return {
         "study": study,
@@ -85,6 +99,7 @@ def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
     study = get_study_for_researcher(request, pk)
     setting_up = study.status in (StudyStatus.DRAFT, StudyStatus.READY)
     missing = check_missing_critiques(study) if setting_up else []
+    link = StudyLink.objects.filter(study=study).first()
     context = _dashboard(study) | {
         "instructions": render_markdown(study.instructions) if study.instructions else "",
         "item_count": StudyItem.objects.filter(study=study).count(),
@@ -95,7 +110,16 @@ def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "missing": missing,
         "any_failed": any(m.failed for m in missing),
         "unrefined": unrefined_count(study) if setting_up else 0,
-        "enrol_form": EnrolForm() if setting_up else None,
+        "enrol_form": EnrolForm() if study.status != StudyStatus.CLOSED else None,
+        "checks": checks_summary(study),
+        "check_forms": {
+            "plan": PlanForm(initial=_plan_initial(study)),
+            "items": CheckItemsForm(),
+            "attention": AttentionForm(),
+        },
+        "link": link,
+        "join_url": join_url(link, request.build_absolute_uri(reverse("join", args=[link.token]))) if link else "",
+        "checks_answered": checks_answered(study),
     }
     return render(request, "annotation/study_detail.html", context)
 

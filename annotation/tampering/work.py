@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from annotation.choices import CATEGORIES_BY_KIND, FlawOrigin, Severity
 from annotation.datasets.models import Item, PlantedFlaw, content_hash
+from annotation.hooks.receivers import task_submitted
 from annotation.studies.models import Assignment, AssignmentStatus, StudyStatus
 from annotation.tampering.models import Tamper, TamperFlaw, TamperReview, TamperSetup, TamperStatus
 
@@ -269,4 +270,5 @@ def do_submit_tamper(assignment: Assignment, text: str | None = None) -> Item | 
         tamper.status, tamper.item, tamper.submitted_at, tamper.updated_at = TamperStatus.SUBMITTED, item, now, now
         tamper.save(update_fields=("status", "item", "submitted_at", "updated_at"))
         Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.SUBMITTED, submitted_at=now)
+        task_submitted(assignment)
     return item

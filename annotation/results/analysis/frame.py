@@ -21,7 +21,7 @@ from annotation.labeling.models import CommentJudgement, FlawReport, Review
 from annotation.quality.exclusions import excluded_contractors
 from annotation.results.matching import Span, placeable, propose
 from annotation.results.models import Adjudication
-from annotation.studies.models import Study, StudyItem
+from annotation.studies.models import Purpose, Study, StudyItem
 
 SEVERITIES = ("critical", "major", "minor")
 COLUMNS = [
@@ -55,7 +55,9 @@ def report_matches(
     }
     result: dict[int, tuple[str, int | None, bool]] = {}
     by_review: dict[int, list[int]] = defaultdict(list)
-    reports = FlawReport.objects.filter(review__assignment__study=study, review__status="submitted").values_list(
+    reports = FlawReport.objects.filter(
+        review__assignment__study=study, review__assignment__purpose=Purpose.TASK, review__status="submitted"
+    ).values_list(
         "pk", "review_id", "review__assignment__item_id", "review__assignment__item__kind",
         "start", "end", "line_start", "line_end",
     )  # fmt: skip
@@ -76,14 +78,17 @@ def report_matches(
 
 def study_frames(study: Study, *, excluded: set[int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per submitted review; and one per (submitted review, planted flaw of its item): caught or not.
-    Reviews of excluded contractors are left out (by default the study's exclusions; the quality page
+    Check tasks (gold, attention, qualification) are never in it; reviews of excluded contractors are
+    left out (by default the study's exclusions; the quality page
     passes an empty set to see everyone)."""
     left_out = excluded_contractors(study) if excluded is None else excluded
     planted = planted_by_item(study)
     matches, by_review = report_matches(study, planted)
     judgements = {
         row["review_id"]: row
-        for row in CommentJudgement.objects.filter(review__assignment__study=study, review__status="submitted")
+        for row in CommentJudgement.objects.filter(
+            review__assignment__study=study, review__assignment__purpose=Purpose.TASK, review__status="submitted"
+        )
         .values("review_id")
         .annotate(
             n_shown=Count("id"),
@@ -98,7 +103,7 @@ def study_frames(study: Study, *, excluded: set[int] | None = None) -> tuple[pd.
     rows: list[dict[str, Any]] = []
     units: list[dict[str, Any]] = []
     reviews = (
-        Review.objects.filter(assignment__study=study, status="submitted")
+        Review.objects.filter(assignment__study=study, assignment__purpose=Purpose.TASK, status="submitted")
         .exclude(assignment__contractor_id__in=left_out)
         .values_list(
             "pk", "assignment_id", "assignment__contractor_id", "assignment__item_id", "assignment__arm__name",

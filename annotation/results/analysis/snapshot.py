@@ -23,7 +23,7 @@ from annotation.results.analysis.charts import bar_chart, histogram
 from annotation.results.analysis.metrics import METRICS
 from annotation.results.analysis.report import Results, results_dict, study_results
 from annotation.results.models import Adjudication, AnalysisSnapshot, AnalysisStatus
-from annotation.studies.models import Study
+from annotation.studies.models import Purpose, Study
 
 # Bump when the analysis code changes what it computes: stored payloads are then recomputed.
 ANALYSIS_VERSION = 2
@@ -62,7 +62,9 @@ def fingerprint(study: Study) -> str:
 
 
 def submitted_reviews(study: Study) -> int:
-    return Review.objects.filter(assignment__study=study, status=ReviewStatus.SUBMITTED).count()
+    return Review.objects.filter(
+        assignment__study=study, assignment__purpose=Purpose.TASK, status=ReviewStatus.SUBMITTED
+    ).count()
 
 
 def _by(items: list[dict[str, Any]], metric: str, arm: str) -> dict[str, Any] | None:

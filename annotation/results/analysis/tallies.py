@@ -11,7 +11,7 @@ from django.db.models import Count
 
 from annotation.labeling.models import CommentJudgement, ReviewStatus, Skip
 from annotation.quality.exclusions import excluded_contractors
-from annotation.studies.models import Study
+from annotation.studies.models import CheckItem, Purpose, Study
 from assist.interface import comment_labels
 
 AGREEMENT_DRAWS = 500
@@ -39,7 +39,11 @@ def pending_by_arm(frame: pd.DataFrame) -> dict[str, int]:
 
 def skips_by_arm(study: Study) -> dict[str, dict[str, int]]:
     counted: dict[str, dict[str, int]] = {}
-    skips = Skip.objects.filter(study=study).exclude(contractor_id__in=excluded_contractors(study))
+    skips = (
+        Skip.objects.filter(study=study)
+        .exclude(contractor_id__in=excluded_contractors(study))
+        .exclude(item_id__in=CheckItem.objects.filter(study=study).values("item_id"))
+    )
     for row in skips.values("arm__name", "reason").annotate(n=Count("id")).order_by():
         counted.setdefault(row["arm__name"], {})[row["reason"]] = row["n"]
     return counted
@@ -55,7 +59,10 @@ def _kappa(a: np.ndarray, b: np.ndarray) -> float:
 def label_agreement(study: Study, *, seed: int = 0) -> LabelAgreement | None:
     rows = list(
         CommentJudgement.objects.filter(
-            review__assignment__study=study, review__status=ReviewStatus.SUBMITTED, helpful__isnull=False
+            review__assignment__study=study,
+            review__assignment__purpose=Purpose.TASK,
+            review__status=ReviewStatus.SUBMITTED,
+            helpful__isnull=False,
         )
         .exclude(review__assignment__contractor_id__in=excluded_contractors(study))
         .values_list("review__assignment__contractor_id", "comment_id", "helpful")

@@ -21,6 +21,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from annotation.datasets.models import Item
+from annotation.hooks.receivers import export_ready
 from annotation.results.exporting.export import RELEASE, do_export, do_export_dataset
 from annotation.results.exporting.tables import TABLES
 from annotation.results.models import ExportJob, ExportStatus
@@ -97,4 +98,9 @@ def execute_export(job_id: int) -> str:
     job.status, job.manifest, job.file = ExportStatus.DONE, manifest, str(target.relative_to(settings.MEDIA_ROOT))
     job.finished_at, job.current = timezone.now(), ""
     job.save(update_fields=["status", "manifest", "file", "size_bytes", "finished_at", "current"])
+    export_ready(
+        job.pk,
+        job.requested_by_id,
+        {"study": job.study_id, "dataset": job.dataset_id, "format": job.format, "size_bytes": job.size_bytes},
+    )
     return "done"

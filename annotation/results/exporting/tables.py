@@ -6,13 +6,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db import connections
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from annotation.comparing.exports import COMPARISON_PAIRS, COMPARISON_RATINGS, comparison_pairs, comparison_rating_rows
+from annotation.crowd.models import Participant
 from annotation.datasets.models import Item
 from annotation.labeling.models import CommentJudgement, FlawReport, Review
 from annotation.results.exporting.pairs import CRITIQUE_PAIRS, PAIRS, critique_pairs, preference_pairs
-from annotation.studies.models import Assignment, Study
+from annotation.studies.models import Assignment, CheckItem, Study, StudyItem
 
 CHUNK = 10_000
 
@@ -49,11 +50,16 @@ FLAW_REPORTS = {
 REVIEWS = {
     "id": "int", "assignment_id": "int", "item_id": "int", "arm": "str", "contractor": "str", "rating": "int",
     "free_text": "str", "status": "str", "critique_id": "int", "active_seconds": "float",
-    "started_at": "datetime", "submitted_at": "datetime",
+    "started_at": "datetime", "submitted_at": "datetime", "purpose": "str",
 }  # fmt: skip
 ASSIGNMENTS = {
     "id": "int", "item_id": "int", "arm": "str", "contractor": "str", "order": "int", "status": "str",
     "started_at": "datetime", "submitted_at": "datetime", "active_seconds": "float", "releases": "int",
+    "purpose": "str", "check_score": "float", "too_fast": "bool",
+}  # fmt: skip
+PARTICIPANTS = {
+    "contractor": "str", "platform": "str", "participant_id": "str", "external_study_id": "str", "session_id": "str",
+    "joined_at": "datetime", "finished_at": "datetime", "outcome": "str",
 }  # fmt: skip
 AI_COMMENTS = {
     "id": "int", "review_id": "int", "comment_id": "int", "position": "int", "shown_text": "str",
@@ -91,6 +97,7 @@ def reviews(study: Study) -> QuerySet[Any]:
             contractor=F("assignment__contractor__username"),
             active_seconds=F("assignment__active_seconds"),
             started_at=F("assignment__started_at"),
+            purpose=F("assignment__purpose"),
         )
     )
     return queryset.values_list(*REVIEWS)
@@ -108,7 +115,14 @@ def ai_comments(study: Study) -> QuerySet[Any]:
 
 
 def items(study: Study) -> QuerySet[Any]:
-    return Item.objects.filter(studyitem__study=study).order_by("id").values_list(*ITEMS)
+    studied = Q(pk__in=StudyItem.objects.filter(study=study).values("item_id"))
+    checking = Q(pk__in=CheckItem.objects.filter(study=study).values("item_id"))
+    return Item.objects.filter(studied | checking).order_by("id").values_list(*ITEMS)
+
+
+def participants(study: Study) -> QuerySet[Any]:
+    queryset = Participant.objects.filter(study=study).order_by("id").annotate(contractor=F("user__username"))
+    return queryset.values_list(*PARTICIPANTS)
 
 
 TABLES: dict[str, tuple[dict[str, str], Callable[[Study], QuerySet[Any] | Iterator[tuple[Any, ...]]], str]] = {
@@ -116,7 +130,12 @@ TABLES: dict[str, tuple[dict[str, str], Callable[[Study], QuerySet[Any] | Iterat
     "reviews": (REVIEWS, reviews, "One row per review (drafts included, with their status)."),
     "assignments": (ASSIGNMENTS, assignments, "Every task: item, arm, contractor, order, timings."),
     "ai_comments": (AI_COMMENTS, ai_comments, "Each AI comment as shown, and what the contractor did."),
-    "items": (ITEMS, items, "The study's items (no planted flaws: see the dataset export)."),
+    "items": (ITEMS, items, "The study's items and check items (no planted flaws: see the dataset export)."),
+    "participants": (
+        PARTICIPANTS,
+        participants,
+        "Crowd participants (e.g. Prolific): their platform ids, session, and how they finished.",
+    ),
     "preference_pairs": (
         PAIRS,
         preference_pairs,
@@ -145,6 +164,7 @@ COMPARISON_TABLES = ("comparison_ratings", "comparison_pairs")
 
 def tables_for(study: Study) -> list[str]:
     """The tables an export of the study holds unless others are asked for: its task kind's own."""
+    crowd = ["participants"] if Participant.objects.filter(study=study).exists() else []
     if study.task_kind in ("compare", "prefer"):
-        return ["assignments", "items", *COMPARISON_TABLES]
-    return [name for name in TABLES if name not in COMPARISON_TABLES]
+        return ["assignments", "items", *crowd, *COMPARISON_TABLES]
+    return [name for name in TABLES if name not in (*COMPARISON_TABLES, "participants")] + crowd

@@ -1,0 +1,56 @@
+"""Events worth a webhook, emitted after the change that caused them is committed.
+
+A hook hears about what its owner may see: their own studies, exports and runs; an admin's hooks
+hear about everything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from annotation.hooks.models import Delivery, Event, Webhook
+from annotation.users import Role
+
+
+def hooks_for(event: str, owner_id: int | None) -> list[Webhook]:
+    audience = Q(owner__groups__name=Role.ADMIN) | Q(owner__is_superuser=True)
+    if owner_id is not None:
+        audience |= Q(owner_id=owner_id)
+    return list(
+        Webhook.objects.filter(audience, active=True, owner__is_active=True, events__contains=[event]).distinct()
+    )
+
+
+def emit(event: Event, owner_id: int | None, data: dict[str, Any]) -> None:
+    """Queue a delivery of `event` to every hook that listens, once the current transaction commits."""
+
+    def queue() -> None:
+        hooks = hooks_for(event, owner_id)
+        if hooks:
+            do_queue_deliveries(hooks, event, data)
+
+    transaction.on_commit(queue)
+
+
+def do_queue_deliveries(hooks: list[Webhook], event: str, data: dict[str, Any]) -> list[Delivery]:
+    from annotation.hooks.celery_jobs import deliver_webhook  # the worker's task module imports this one
+
+    now = timezone.now()
+    deliveries = Delivery.objects.bulk_create(
+        [
+            Delivery(
+                webhook=hook,
+                event=event,
+                payload={"event": event, "at": now.isoformat(), "data": data},
+                next_attempt_at=now,
+            )
+            for hook in hooks
+        ]
+    )
+    for delivery in deliveries:
+        deliver_webhook.delay(delivery.pk)
+    return deliveries
