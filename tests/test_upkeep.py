@@ -22,7 +22,13 @@ from tests.factories import UserFactory
 from tests.studies import World, give, make_world
 from tests.workers import WorkerProcess
 
-UPKEEP = ("release_abandoned_tasks", "expire_overdue_tasks", "expire_exports", "requeue_stale")
+UPKEEP = (
+    "release_abandoned_tasks",
+    "expire_overdue_tasks",
+    "expire_exports",
+    "requeue_stale",
+    "resend_overdue_deliveries",
+)
 
 
 def _limited_world(researcher: User, contractors: list[User]) -> World:

@@ -27,7 +27,7 @@ from annotation.labeling.queue import claim_next
 from annotation.users import User
 from annotation.web.markdown import render_markdown
 
-CODE = r"[A-Za-z0-9_-]{1,64}"
+CODE = r"\A[A-Za-z0-9_-]{1,64}\Z"
 
 
 def _refuse(request: HttpRequest, title: str, problems: list[str], status: int) -> HttpResponse:

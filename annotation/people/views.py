@@ -18,7 +18,7 @@ ROLES = [(role.value, role.label) for role in Role]
 
 
 class PersonForm(forms.Form):
-    username = forms.RegexField(regex=r"^[\w.@+-]{1,150}$", max_length=150)
+    username = forms.RegexField(regex=r"\A[\w.@+-]{1,150}\Z", max_length=150)
     email = forms.EmailField(required=False)
     roles = forms.MultipleChoiceField(choices=ROLES, widget=forms.CheckboxSelectMultiple, initial=[Role.CONTRACTOR])
     password = forms.CharField(

@@ -57,9 +57,13 @@ def _deal_arms(study: Study, contractor_ids: list[int]) -> None:
 
 
 def _share_pending(study: Study, newcomer: int) -> int:
-    """Move not-yet-started tasks from the most loaded contractors to the newcomer until loads are even."""
+    """Move not-yet-started tasks from the contractors with the most work left to the newcomer until
+    the work left is even (a started task stays with whoever started it)."""
     pending = Assignment.objects.filter(
         study=study, status=AssignmentStatus.PENDING, purpose=Purpose.TASK, contractor__isnull=False
+    )
+    started = Assignment.objects.filter(
+        study=study, status=AssignmentStatus.ACTIVE, purpose=Purpose.TASK, contractor__isnull=False
     )
     if study.design == Design.BETWEEN:
         per_arm = dict(
@@ -71,13 +75,14 @@ def _share_pending(study: Study, newcomer: int) -> int:
         if not per_arm:
             return 0
         arm = min(sorted(per_arm), key=lambda pk: per_arm[pk])
-        pending = pending.filter(arm_id=arm)
+        pending, started = pending.filter(arm_id=arm), started.filter(arm_id=arm)
     rows = list(
         pending.select_for_update(skip_locked=True)
         .order_by("order", "id")
         .values_list("pk", "item_id", "contractor_id")
     )
     load = Counter(contractor for _, _, contractor in rows)
+    load.update(contractor for contractor in started.values_list("contractor_id", flat=True) if contractor in load)
     held = set(Assignment.objects.filter(study=study, contractor_id=newcomer).values_list("item_id", flat=True))
     by_donor: dict[int, list[tuple[int, int]]] = {}
     for pk, item, contractor in rows:

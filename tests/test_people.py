@@ -1,0 +1,60 @@
+"""Admins manage people in Redline's own pages: create an account with roles, change roles, switch an
+account off; never lock themselves out; bad input named by field."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from annotation.users import User
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_admin_creates_a_person_with_roles_and_a_generated_password(admin_user: User) -> None:
+    client = client_for(admin_user)
+    response = client.post(
+        reverse("people"), {"username": "dana", "email": "dana@example.org", "roles": ["researcher"]}, follow=True
+    )
+    page = response.content.decode()
+    dana = User.objects.get(username="dana")
+    assert dana.is_researcher and not dana.is_contractor
+    password = page.split("Their password: ")[1].split(" ")[0]
+    assert dana.check_password(password)
+    login = Client().post(reverse("login"), {"username": "dana", "password": password})
+    assert login.status_code == 302
+    assert "dana@example.org" in client.get(reverse("people") + "?q=dana").content.decode()
+
+
+def test_bad_or_taken_input_is_named_by_field(admin_user: User, contractor: User) -> None:
+    client = client_for(admin_user)
+    taken = client.post(reverse("people"), {"username": contractor.username, "roles": ["contractor"]})
+    assert taken.status_code == 400 and "is taken" in taken.content.decode()
+    weak = client.post(reverse("people"), {"username": "eve", "roles": ["contractor"], "password": "123"})
+    assert weak.status_code == 400 and "too short" in weak.content.decode()
+    hostile = client.post(reverse("people"), {"username": "x\ny", "roles": ["root"]})
+    assert hostile.status_code == 400 and not User.objects.filter(username__startswith="x").exists()
+    assert client.post(reverse("person-edit", args=[contractor.pk]), {"roles": ["god"]}).status_code == 302
+    contractor.refresh_from_db()
+    assert contractor.is_contractor
+
+
+def test_roles_change_and_accounts_switch_off_but_never_the_admins_own(admin_user: User, contractor: User) -> None:
+    client = client_for(admin_user)
+    client.post(reverse("person-edit", args=[contractor.pk]), {"roles": ["researcher"], "active": "on"})
+    fresh = User.objects.get(pk=contractor.pk)
+    assert fresh.is_researcher and not fresh.is_contractor
+    client.post(reverse("person-edit", args=[contractor.pk]), {"roles": ["contractor"]})
+    assert not User.objects.get(pk=contractor.pk).is_active
+    admin_user.is_superuser = False
+    admin_user.save(update_fields=("is_superuser",))
+    page = client.post(
+        reverse("person-edit", args=[admin_user.pk]), {"roles": ["researcher"], "active": "on"}, follow=True
+    )
+    assert "cannot take your own admin role" in page.content.decode()
+    page = client.post(reverse("person-edit", args=[admin_user.pk]), {"roles": ["admin"]}, follow=True)
+    assert "cannot switch your own account off" in page.content.decode()
+    me = User.objects.get(pk=admin_user.pk)
+    assert me.is_admin_role and me.is_active
