@@ -180,8 +180,10 @@ def do_resume(study: Study, contractor_id: int, user: User) -> bool:
 def checks_summary(study: Study) -> dict[str, object]:
     """What the study page shows of its checks: the plan and how many items of each role."""
     counts = dict(CheckItem.objects.filter(study=study).values_list("role").annotate(n=models.Count("id")).order_by())
+    plan = QualityPlan.objects.filter(study=study).first()
     return {
-        "plan": QualityPlan.objects.filter(study=study).first(),
+        "plan": plan,
+        "pass_percent": round(100 * (plan.qualification_pass if plan else 0.5)),
         "counts": {role.label.split(" (")[0]: counts.get(role.value, 0) for role in CheckRole},
         "qualifying": counts.get(CheckRole.QUALIFICATION, 0),
     }

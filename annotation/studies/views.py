@@ -113,9 +113,9 @@ def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "enrol_form": EnrolForm() if study.status != StudyStatus.CLOSED else None,
         "checks": checks_summary(study),
         "check_forms": {
-            "plan": PlanForm(initial=_plan_initial(study)),
-            "items": CheckItemsForm(),
-            "attention": AttentionForm(),
+            "plan": PlanForm(initial=_plan_initial(study), auto_id="plan-%s"),
+            "items": CheckItemsForm(auto_id="items-%s"),
+            "attention": AttentionForm(auto_id="attention-%s"),
         },
         "link": link,
         "join_url": join_url(link, request.build_absolute_uri(reverse("join", args=[link.token]))) if link else "",
@@ -173,7 +173,8 @@ def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.success(request, "The study is ready to launch.")
         elif action == "launch":
             count = do_launch(study)
-            messages.success(request, f"Launched: {count} tasks handed to {study.name!r}'s contractors.")
+            where = "wait in the pool for whoever comes" if study.pooled else f"handed to {study.name!r}'s contractors"
+            messages.success(request, f"Launched: {count} tasks {where}.")
         elif action == "close":
             do_close(study)
             messages.success(request, "The study is closed; no more tasks are handed out.")
