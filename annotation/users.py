@@ -17,14 +17,18 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     """A person using Redline. Roles are Django groups, so permissions stay in one place."""
 
+    role_names = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="The names of the user's groups, kept in step by a signal: the role check of every request "
+        "reads the user row it has already loaded instead of querying the groups.",
+    )
+
     def has_role(self, role: str) -> bool:
         if role == Role.ADMIN and self.is_superuser:
             return True
-        cache = self.__dict__.get("_role_names")
-        if cache is None:
-            cache = set(self.groups.values_list("name", flat=True))
-            self.__dict__["_role_names"] = cache
-        return role in cache
+        return role in self.role_names.split(",")
 
     @property
     def is_admin_role(self) -> bool:
@@ -74,3 +78,32 @@ def ensure_roles(**kwargs: Any) -> None:
                 app_label, codename = label.split(".")
                 wanted.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
         group.permissions.set(wanted)
+
+
+def refresh_role_names(user_ids: list[int]) -> dict[int, str]:
+    """Write each user's group names into their row (after any change of their groups)."""
+    names: dict[int, list[str]] = {pk: [] for pk in user_ids}
+    for user_id, name in User.groups.through.objects.filter(user_id__in=user_ids).values_list("user_id", "group__name"):
+        names[user_id].append(name)
+    joined = {pk: ",".join(sorted(found)) for pk, found in names.items()}
+    for pk, value in joined.items():
+        User.objects.filter(pk=pk).exclude(role_names=value).update(role_names=value)
+    return joined
+
+
+def sync_role_names(
+    sender: type, instance: object, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
+) -> None:
+    """m2m_changed on User.groups, from either side (user.groups.add, group.user_set.add, clear, ...)."""
+    if action == "pre_clear" and reverse:
+        assert isinstance(instance, Group)
+        instance.__dict__["_clearing"] = list(instance.user_set.values_list("pk", flat=True))
+        return
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse:
+        assert isinstance(instance, User)
+        instance.role_names = refresh_role_names([instance.pk])[instance.pk]
+        return
+    ids = list(pk_set) if pk_set else instance.__dict__.pop("_clearing", [])
+    refresh_role_names(ids)

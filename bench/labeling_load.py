@@ -54,6 +54,7 @@ def build_study(contractors: int, tasks_each: int) -> int:
     password = make_password(PASSWORD)
     users = User.objects.bulk_create(User(username=f"bench{n:03d}", password=password) for n in range(contractors))
     group.user_set.add(*users)
+    users = list(User.objects.filter(pk__in=[user.pk for user in users]))  # with their roles as now stored
     dataset = Dataset.objects.create(name="bench items")
     items = Item.objects.bulk_create(
         Item(
@@ -128,6 +129,21 @@ def server_cpu_s(server: subprocess.Popen[bytes]) -> float:
             total += times.user + times.system
         except psutil.NoSuchProcess:
             continue
+    return total
+
+
+def postgres_cpu_s() -> float:
+    """CPU seconds used so far by the local Postgres server's processes (its backends do the queries)."""
+    import psutil
+
+    total = 0.0
+    for process in psutil.process_iter(["name", "username"]):
+        if process.info["name"] == "postgres" or process.info["username"] == "postgres":
+            try:
+                times = process.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                continue
     return total
 
 
@@ -248,7 +264,11 @@ def main() -> None:
     handed: list[int] = []
     try:
         if closed_n:
+            cpu, db_cpu = server_cpu_s(server), postgres_cpu_s()
             figures["closed"], tasks = closed_loop(base, names[:closed_n])
+            reviews = max(1, Assignment.objects.filter(study_id=study, status="submitted").count())
+            figures["closed"]["server_cpu_ms_per_review"] = round(1000 * (server_cpu_s(server) - cpu) / reviews, 1)  # type: ignore[index]
+            figures["closed"]["db_cpu_ms_per_review"] = round(1000 * (postgres_cpu_s() - db_cpu) / reviews, 1)  # type: ignore[index]
             handed += tasks
             print(f"closed loop, {closed_n} contractors, no think time: {figures['closed']}")
         if open_n:

@@ -13,7 +13,7 @@ from tests.conftest import client_for
 from tests.studies import give, make_world
 
 pytestmark = pytest.mark.django_db
-AUTH = 3  # session, user, the user's groups (role check)
+AUTH = 2  # session, user (the role is on the user row)
 
 
 @pytest.mark.parametrize("size", [1, 15])

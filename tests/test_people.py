@@ -3,6 +3,8 @@ account off; never lock themselves out; bad input named by field."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -58,3 +60,24 @@ def test_roles_change_and_accounts_switch_off_but_never_the_admins_own(admin_use
     assert "cannot switch your own account off" in page.content.decode()
     me = User.objects.get(pk=admin_user.pk)
     assert me.is_admin_role and me.is_active
+
+
+def test_the_role_on_the_user_row_follows_the_groups_from_either_side(contractor: User) -> None:
+    from django.contrib.auth.models import Group
+
+    researchers = Group.objects.get(name="researcher")
+    researchers.user_set.add(contractor)  # from the group's side
+    assert User.objects.get(pk=contractor.pk).role_names == "contractor,researcher"
+    contractor.groups.remove(Group.objects.get(name="contractor"))  # from the user's side
+    assert contractor.role_names == "researcher" and User.objects.get(pk=contractor.pk).is_researcher
+    researchers.user_set.clear()
+    fresh = User.objects.get(pk=contractor.pk)
+    assert fresh.role_names == "" and not fresh.is_researcher and not fresh.is_contractor
+    contractor.groups.set([Group.objects.get(name="admin")])
+    assert User.objects.get(pk=contractor.pk).is_admin_role
+
+
+def test_a_role_check_costs_no_query(contractor: User, django_assert_num_queries: Any) -> None:
+    fresh = User.objects.get(pk=contractor.pk)
+    with django_assert_num_queries(0):
+        assert fresh.is_contractor and not fresh.is_researcher and not fresh.is_admin_role

@@ -10,8 +10,8 @@ from tests.factories import CritiqueCommentFactory, CritiqueFactory, DatasetFact
 
 pytestmark = pytest.mark.django_db
 
-# session + user + the user's groups (role check), then the page's own queries
-AUTH = 3
+# session + user (the role is on the user row), then the page's own queries
+AUTH = 2
 
 
 def fill(dataset_count: int, items: int) -> tuple[int, int]:

@@ -19,7 +19,7 @@ from tests.conftest import client_for
 from tests.studies import World, make_world, submitted_review
 from tests.workers import WorkerProcess
 
-AUTH = 3
+AUTH = 2
 
 
 def _world(researcher: User, contractor: User, other_contractor: User) -> World:
