@@ -15,6 +15,7 @@ from django.db import transaction
 from annotation.datasets.importing.service import ImportResult, do_import
 from annotation.datasets.models import Item
 from annotation.demo.code_items import demo_code_rows
+from annotation.demo.crowd import seed_crowd_study
 from annotation.studies.lifecycle import StudySpec, do_create_study
 from annotation.studies.models import Study, TaskKind
 from annotation.studies.task_options import TaskOptions
@@ -100,6 +101,7 @@ def seed_demo(
             user=owner,
             description="Short passages, questions and answers written for the demo; some answers carry planted flaws.",
         )
+    seed_crowd_study(owner, SUMMARY_DATASET)
     runs = start_demo_critiques(owner, cpu_critic_url) if critiques else []
     if critiques:
         seed_comparison_study(owner)

@@ -6,6 +6,7 @@ hear about everything.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import transaction
@@ -14,6 +15,8 @@ from django.utils import timezone
 
 from annotation.hooks.models import Delivery, Event, Webhook
 from annotation.users import Role
+
+log = logging.getLogger(__name__)
 
 
 def hooks_for(event: str, owner_id: int | None) -> list[Webhook]:
@@ -33,7 +36,7 @@ def emit(event: Event, owner_id: int | None, data: dict[str, Any]) -> None:
         if hooks:
             do_queue_deliveries(hooks, event, data)
 
-    transaction.on_commit(queue)
+    transaction.on_commit(queue, robust=True)  # a broker down must not fail the request that caused the event
 
 
 def do_queue_deliveries(hooks: list[Webhook], event: str, data: dict[str, Any]) -> list[Delivery]:
@@ -52,5 +55,8 @@ def do_queue_deliveries(hooks: list[Webhook], event: str, data: dict[str, Any]) 
         ]
     )
     for delivery in deliveries:
-        deliver_webhook.delay(delivery.pk)
+        try:
+            deliver_webhook.delay(delivery.pk)
+        except Exception:  # the broker is away: beat's resend sweep sends it once it is back
+            log.warning("webhook delivery %s queued for the resend sweep", delivery.pk, exc_info=True)
     return deliveries

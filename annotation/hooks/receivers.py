@@ -29,7 +29,7 @@ def task_submitted(assignment: Assignment) -> None:
         },
     )
     if assignment.purpose == Purpose.TASK:
-        transaction.on_commit(lambda: _check_finished(study.pk))
+        transaction.on_commit(lambda: _check_finished(study.pk), robust=True)
 
 
 def _check_finished(study_id: int) -> None:
