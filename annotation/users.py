@@ -17,18 +17,26 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     """A person using Redline. Roles are Django groups, so permissions stay in one place."""
 
-    role_names = models.CharField(
-        max_length=200,
+    role_names = models.JSONField(
+        default=list,
         blank=True,
-        default="",
-        help_text="The names of the user's groups, kept in step by a signal: the role check of every request "
+        help_text="The names of the user's groups, kept in step by signals: the role check of every request "
         "reads the user row it has already loaded instead of querying the groups.",
     )
 
     def has_role(self, role: str) -> bool:
         if role == Role.ADMIN and self.is_superuser:
             return True
-        return role in self.role_names.split(",")
+        return role in self.role_names
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A full save of a user loaded before a role change must not write the old roles back: only
+        refresh_role_names writes them."""
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "role_names"
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def is_admin_role(self) -> bool:
@@ -80,15 +88,26 @@ def ensure_roles(**kwargs: Any) -> None:
         group.permissions.set(wanted)
 
 
-def refresh_role_names(user_ids: list[int]) -> dict[int, str]:
+def refresh_role_names(user_ids: list[int]) -> dict[int, list[str]]:
     """Write each user's group names into their row (after any change of their groups)."""
     names: dict[int, list[str]] = {pk: [] for pk in user_ids}
     for user_id, name in User.groups.through.objects.filter(user_id__in=user_ids).values_list("user_id", "group__name"):
         names[user_id].append(name)
-    joined = {pk: ",".join(sorted(found)) for pk, found in names.items()}
+    joined = {pk: sorted(found) for pk, found in names.items()}
     for pk, value in joined.items():
-        User.objects.filter(pk=pk).exclude(role_names=value).update(role_names=value)
+        User.objects.filter(pk=pk).update(role_names=value)
     return joined
+
+
+def group_members_before_change(sender: type, instance: Group, **kwargs: Any) -> None:
+    """pre_delete / pre_save of a group: remember its members (its rows go without an m2m signal)."""
+    if instance.pk is not None:
+        instance.__dict__["_members"] = list(instance.user_set.values_list("pk", flat=True))
+
+
+def group_changed(sender: type, instance: Group, **kwargs: Any) -> None:
+    """post_delete / post_save of a group (deleted or renamed): its former members' roles again."""
+    refresh_role_names(instance.__dict__.pop("_members", []))
 
 
 def sync_role_names(

@@ -88,7 +88,7 @@ def test_qualification_comes_first_and_decides_who_goes_on(researcher: User) -> 
     done = work(good, world.study)
     assert [task.purpose for task in done] == [Purpose.QUALIFICATION] * 2 + [Purpose.TASK] * 3
     assert [task.item_id for task in done[:2]] == qualifying
-    missed = work(poor, world.study, catch=lambda task: task.item_id == qualifying[0] and False)
+    missed = work(poor, world.study, catch=False)
     assert [task.purpose for task in missed] == [Purpose.QUALIFICATION] * 2
     standings = {s.contractor_id: s for s in Standing.objects.filter(study=world.study)}
     assert (standings[good.pk].qualified, standings[good.pk].qualification_score) == (True, 1.0)
@@ -134,7 +134,7 @@ def test_a_skipped_check_leaves_the_queue_instead_of_joining_the_pool(researcher
     assert task is not None and task.purpose == Purpose.QUALIFICATION
     do_skip(task, "unclear", "")
     assert not Assignment.objects.filter(pk=task.pk).exists()
-    assert not Assignment.objects.filter(study=world.study, contractor=None).exists()
+    assert not Assignment.objects.filter(study=world.study, contractor=None).exclude(purpose="task").exists()
 
 
 def test_attention_checks_are_written_into_copies_of_the_items(researcher: User) -> None:
@@ -183,3 +183,65 @@ def test_check_items_come_from_known_flaws_outside_the_study(researcher: User) -
     world.study.save(update_fields=("task_kind", "launched_at"))
     with pytest.raises(CheckRefused, match="review studies"):
         do_add_check_items(world.study, library, "gold", 1)
+
+
+def test_a_skipped_qualifying_item_counts_as_missed_and_settles(researcher: User, contractor: User) -> None:
+    world = _roster_world(researcher, [contractor], items=2)
+    add_checks(world, "qualification", 1)
+    QualityPlan.objects.create(study=world.study, qualification_pass=0.5)
+    first = claim_next(contractor, world.study)
+    assert first is not None and first.purpose == Purpose.QUALIFICATION
+    do_skip(first, "cannot_judge", "")
+    standing = Standing.objects.get(study=world.study, contractor=contractor)
+    assert (standing.qualified, standing.qualification_score) == (False, 0.0)
+    assert claim_next(contractor, world.study) is None  # and no second offer of the skipped item
+    assert not Assignment.objects.filter(study=world.study, contractor=contractor, status="pending").exists()
+    assert Assignment.objects.filter(study=world.study, contractor=None, purpose="task").count() == 2  # released
+
+
+def test_a_skipped_gold_item_is_not_offered_again(researcher: User, contractor: User) -> None:
+    world = _roster_world(researcher, [contractor], items=10)
+    gold = add_checks(world, "gold", 3)
+    QualityPlan.objects.create(study=world.study, gold_rate=0.5)
+    offered = []
+    for _ in range(30):
+        task = claim_next(contractor, world.study)
+        if task is None:
+            break
+        if task.purpose == Purpose.GOLD:
+            offered.append(task.item_id)
+            do_skip(task, "unclear", "")
+        else:
+            submit(task, catch=True)
+    assert offered and len(offered) == len(set(offered)) and set(offered) <= set(gold)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_claims_at_once_hand_one_task_and_no_error(researcher: User, contractor: User) -> None:
+    import threading
+
+    from django.db import connection
+
+    world = _roster_world(researcher, [contractor], items=3)
+    add_checks(world, "qualification", 1)
+    QualityPlan.objects.create(study=world.study)
+    results: list[object] = []
+    barrier = threading.Barrier(4)
+
+    def claim() -> None:
+        barrier.wait()
+        try:
+            results.append(claim_next(contractor, world.study))
+        except Exception as exc:
+            results.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(isinstance(r, Assignment) for r in results), results
+    assert len({r.pk for r in results if isinstance(r, Assignment)}) == 1
+    assert Assignment.objects.filter(study=world.study, contractor=contractor, status="active").count() == 1

@@ -152,8 +152,8 @@ def test_a_prolific_study_with_gold_and_qualification_runs_end_to_end(
     page.goto(f"{live_server.url}/studies/{study.pk}/quality/")
     rows = page.locator("table.quality tbody tr")
     expect(rows).to_have_count(2)
-    expect(rows.filter(has_text="aaaaaaaaaaaaaaaaaaaaaaa1").locator(".standing")).to_contain_text("qualified")
-    expect(rows.filter(has_text="bbbbbbbbbbbbbbbbbbbbbbb2").locator(".standing")).to_contain_text("not qualified")
+    expect(rows.filter(has_text="aaaaaaaaaaaaaaaaaaaaaaa1").locator(".standing .badge")).to_have_text("qualified")
+    expect(rows.filter(has_text="bbbbbbbbbbbbbbbbbbbbbbb2").locator(".standing .badge")).to_have_text("not qualified")
     expect(rows.filter(has_text="aaaaaaaaaaaaaaaaaaaaaaa1").locator(".checks-cell")).to_contain_text("1.00")
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})

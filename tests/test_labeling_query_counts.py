@@ -37,10 +37,11 @@ def test_labeling_queue_and_next_task_have_constant_query_counts(
     # counts per study, enrolled running studies, the active task, recent submissions
     with django_assert_num_queries(AUTH + 4):
         assert client.get(reverse("queue")).status_code == 200
-    # savepoint + the unfinished task, release savepoint
-    with django_assert_num_queries(AUTH + 3):
+    # savepoint, lock the contractor's enrolments, the unfinished task, release savepoint
+    with django_assert_num_queries(AUTH + 4):
         assert client.post(reverse("task-next")).status_code == 302
     Assignment.objects.filter(pk=task.pk).update(status="submitted")
-    # savepoint, unfinished (none), running studies (with their checks), lock the next of mine, claim it, release
+    # savepoint, lock the enrolments (with their studies and checks), unfinished (none), lock the next of mine,
+    # claim it, release
     with django_assert_num_queries(AUTH + 6):
         assert client.post(reverse("task-next")).status_code == 302

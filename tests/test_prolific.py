@@ -164,7 +164,7 @@ def test_the_researcher_sets_up_the_link_only_for_a_pooled_study(researcher: Use
     client = client_for(researcher)
     url = reverse("study-link", args=[world.study.pk])
     page = client.post(url, {"completion_code": "ABC123", "open": "on"}, follow=True).content.decode()
-    assert "needs a pooled study" in page or "Only a pooled study" in page
+    assert "Link not saved. Only a pooled study takes participants" in page
     assert not StudyLink.objects.exists()
     world.study.pooled = True
     world.study.save(update_fields=("pooled",))
@@ -173,3 +173,27 @@ def test_the_researcher_sets_up_the_link_only_for_a_pooled_study(researcher: Use
     page = client.post(url, {"completion_code": "ABC123", "open": "on"}, follow=True).content.decode()
     link = StudyLink.objects.get()
     assert f"/join/{link.token}/?PROLIFIC_PID={{{{%PROLIFIC_PID%}}}}" in page
+
+
+def test_a_participant_account_cannot_be_enrolled_in_another_study(researcher: User) -> None:
+    from annotation.studies.enrolment import do_enrol
+    from annotation.studies.forms import contractor_queryset
+    from annotation.studies.roster import check_roster
+
+    _, link = _study(researcher)
+    _join(Client(), link)
+    participant = Participant.objects.get().user
+    other = make_world(researcher, [], items=1)
+    assert do_enrol(other.study, [participant]) == 0
+    assert participant not in contractor_queryset()
+    assert "not an active contractor account" in check_roster(participant.username)[1][0]
+
+
+def test_a_join_without_a_session_id_or_onto_an_existing_name_is_refused(researcher: User) -> None:
+    world, link = _study(researcher)
+    assert Client().get(_url(link, SESSION_ID=None)).status_code == 400
+    from tests.factories import UserFactory
+
+    UserFactory.create(role="admin", username=f"prolific-{world.study.pk}-{PID}")
+    page = Client().post(reverse("join", args=[link.token]), {"PROLIFIC_PID": PID, "SESSION_ID": SESSION})
+    assert page.status_code == 403 and "exists already" in page.content.decode()

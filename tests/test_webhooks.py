@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from annotation.hooks.delivery import do_attempt, sign, verify
 from annotation.hooks.events import do_queue_deliveries, hooks_for
@@ -57,7 +58,11 @@ def test_failures_are_retried_with_backoff_then_given_up(researcher: User, setti
     settings.REDLINE_WEBHOOK_MAX_ATTEMPTS, settings.REDLINE_WEBHOOK_BACKOFF_S = 3, 10.0
     with receiver([500, 503, 502]) as box:
         delivery = _delivery(researcher, box.url)
-        waits = [do_attempt(delivery.pk), do_attempt(delivery.pk), do_attempt(delivery.pk)]
+        waits = []
+        for _ in range(3):
+            Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())  # its time has come
+            waits.append(do_attempt(delivery.pk))
+        assert do_attempt(delivery.pk) is None  # given up: nothing more is sent
     delivery.refresh_from_db()
     assert waits == [10.0, 20.0, None] and len(box.received) == 3
     assert (delivery.status, delivery.attempts, delivery.response_code, delivery.error) == (
@@ -73,10 +78,13 @@ def test_no_redirect_is_followed_and_no_private_address_called(researcher: User,
     settings.REDLINE_WEBHOOK_ALLOW_PRIVATE = True
     with receiver([302], location="http://127.0.0.1:9/elsewhere") as box:
         delivery = _delivery(researcher, box.url)
-        assert do_attempt(delivery.pk) is not None
+        assert do_attempt(delivery.pk) is None  # a redirect is final: it will not go away by retrying
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.response_code) == ("retrying", 302) and len(box.received) == 1
+    assert (delivery.status, delivery.response_code) == ("failed", 302) and len(box.received) == 1
     settings.REDLINE_WEBHOOK_ALLOW_PRIVATE = False
+    with receiver() as box:  # a live receiver on loopback: the guarded connection never reaches it
+        blocked = _delivery(researcher, box.url.replace("127.0.0.1", "localhost"))
+        assert do_attempt(blocked.pk) is None and box.received == []
     for url in ("http://127.0.0.1:8000/x", "http://localhost/x", "http://10.0.0.7/x", "http://[::1]/x"):
         blocked = _delivery(researcher, url)
         assert do_attempt(blocked.pk) is None

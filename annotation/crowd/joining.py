@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from annotation.crowd.models import Outcome, Participant, Platform, StudyLink
 from annotation.quality.models import Standing
@@ -42,7 +43,7 @@ def check_join_params(params: dict[str, str]) -> tuple[JoinRequest | None, list[
     problems, values = [], {}
     for field, name in PARAMS.items():
         value = params.get(name, "").strip()
-        if not value and field != "participant_id":
+        if not value and field == "external_study_id":
             values[field] = ""
         elif not _ID.fullmatch(value):
             problems.append(f"{name}: {'missing' if not value else 'expected 1-64 letters, digits, - or _'}")
@@ -68,7 +69,7 @@ def do_join(link: StudyLink, request: JoinRequest) -> User:
             .first()
         )
         if existing is not None:
-            if existing.session_id and request.session_id != existing.session_id:
+            if not constant_time_compare(request.session_id, existing.session_id):
                 raise JoinRefused("This participant already started the study in another session.")
             return existing.user
         user = _new_user(study, request.participant_id)
@@ -90,11 +91,16 @@ def do_join(link: StudyLink, request: JoinRequest) -> User:
 
 def _new_user(study: Study, participant_id: str) -> User:
     username = f"{Platform.PROLIFIC}-{study.pk}-{participant_id}"
-    user, created = User.objects.get_or_create(username=username)
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=("password",))
-        user.groups.add(Group.objects.get(name=Role.CONTRACTOR))
+    if User.objects.filter(username__iexact=username).exists():  # someone else's account: never taken over
+        raise JoinRefused("An account with this participant's name exists already; ask the researcher.")
+    user = User(username=username)
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise JoinRefused("This participant is joining already: reload the page.") from exc
+    user.groups.add(Group.objects.get(name=Role.CONTRACTOR))
     return user
 
 
@@ -114,6 +120,8 @@ def do_finish(participant: Participant) -> Finish:
     )
     if standing is not None and standing.qualified is False:
         outcome, code = Outcome.SCREENED_OUT, link.screenout_code
+    elif standing is not None and standing.paused_at is not None:
+        outcome, code = Outcome.HELD, ""  # the researcher looks at their checks and settles it on the platform
     elif submitted.filter(purpose=Purpose.TASK).exists():
         outcome, code = Outcome.COMPLETED, link.completion_code
     else:

@@ -37,6 +37,7 @@ class Outcome(models.TextChoices):
     COMPLETED = "completed", "Completed"
     SCREENED_OUT = "screened_out", "Did not qualify"
     NO_WORK = "no_work", "Study was full"
+    HELD = "held", "Held for the researcher (checks)"
 
 
 class Participant(models.Model):

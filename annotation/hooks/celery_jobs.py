@@ -12,7 +12,7 @@ def deliver_webhook(delivery_id: int) -> str:
     wait = do_attempt(delivery_id)
     if wait is None:
         return "settled"
-    deliver_webhook.apply_async((delivery_id,), countdown=wait)
+    deliver_webhook.apply_async((delivery_id,), countdown=wait + 1)  # a moment after it falls due
     return f"retry in {wait:.0f}s"
 
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from annotation.comparing.models import Comparison
 from annotation.labeling.models import Review, Skip, SkipReason
-from annotation.quality.checks import gate
+from annotation.quality.checks import gate, settle_qualification
 from annotation.studies.enrolment import enrolled_arm
-from annotation.studies.models import Assignment, AssignmentStatus, Design, Purpose, Study, StudyStatus
+from annotation.studies.models import Assignment, AssignmentStatus, Design, Enrollment, Purpose, Study, StudyStatus
 from annotation.tampering.models import Tamper
 from annotation.users import User
 
@@ -28,10 +28,13 @@ def claim_next(contractor: User, study: Study | None = None) -> Assignment | Non
     if study is not None:
         running = running.filter(study=study)
     with transaction.atomic():
+        # The contractor's enrolment rows are locked first: their own claims (a double click, two tabs)
+        # go one at a time, so a check is never created twice nor an item handed to them twice.
+        studies = _studies_of(contractor, study, lock=True)
         unfinished = running.filter(contractor=contractor, status=AssignmentStatus.ACTIVE).order_by("order").first()
         if unfinished is not None:
             return unfinished
-        for candidate_study in _studies_of(contractor, study):
+        for candidate_study in studies:
             mine = _candidate(candidate_study, contractor)
             if mine is None:
                 continue
@@ -48,11 +51,13 @@ def claim_next(contractor: User, study: Study | None = None) -> Assignment | Non
         return None
 
 
-def _studies_of(contractor: User, study: Study | None) -> list[Study]:
-    studies = Study.objects.filter(enrollment__contractor=contractor, status=StudyStatus.RUNNING)
+def _studies_of(contractor: User, study: Study | None, *, lock: bool = False) -> list[Study]:
+    enrolments = Enrollment.objects.filter(contractor=contractor, study__status=StudyStatus.RUNNING)
     if study is not None:
-        studies = studies.filter(pk=study.pk)
-    return list(studies.select_related("quality_plan").order_by("id"))
+        enrolments = enrolments.filter(study=study)
+    if lock:
+        enrolments = enrolments.select_for_update(of=("self",))
+    return [e.study for e in enrolments.select_related("study", "study__quality_plan").order_by("study_id")]
 
 
 def _candidate(study: Study, contractor: User, *, lock: bool = True) -> Assignment | None:
@@ -117,6 +122,8 @@ def do_skip(assignment: Assignment, reason: str, note: str) -> Skip:
         )
         _drop_drafts([locked.pk])
         _back_to_pool(locked)
+        if locked.purpose == Purpose.QUALIFICATION:  # a skipped qualifying item catches nothing
+            settle_qualification(locked.study, skip.contractor_id)
     return skip
 
 

@@ -34,7 +34,7 @@ from annotation.labeling.reviewing import (
     is_editable,
     open_review,
 )
-from annotation.studies.models import ArmKind, Assignment, AssignmentStatus, Study, StudyStatus, TaskKind
+from annotation.studies.models import ArmKind, Assignment, AssignmentStatus, Purpose, Study, StudyStatus, TaskKind
 from annotation.tampering.views import tamper_page
 from annotation.users import User
 from annotation.web.highlight import numbered_lines
@@ -52,7 +52,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         row["study_id"]: row
         for row in assignments_for(user)
         .values("study_id")
-        .annotate(done=Count("id", filter=Q(status=AssignmentStatus.SUBMITTED)), total=Count("id"))
+        .annotate(
+            done=Count("id", filter=Q(status=AssignmentStatus.SUBMITTED, purpose=Purpose.TASK)),
+            total=Count("id", filter=Q(purpose=Purpose.TASK)),
+        )
     }
     rows = []
     for study in Study.objects.filter(enrollment__contractor=user, status=StudyStatus.RUNNING).order_by("id"):

@@ -43,6 +43,8 @@ def do_create_person(username: str, email: str, roles: list[str], password: str)
 
 
 def do_update_person(actor: User, person: User, roles: list[str], active: bool) -> None:
+    if person.is_superuser and not actor.is_superuser:
+        raise PeopleRefused("Only a superuser changes a superuser.")
     if person.pk == actor.pk and (Role.ADMIN not in roles and not actor.is_superuser):
         raise PeopleRefused("You cannot take your own admin role: ask another admin.")
     if person.pk == actor.pk and not active:

@@ -41,9 +41,15 @@ def people(request: HttpRequest) -> HttpResponse:
             form.add_error(field, problem)
         if not form.errors:
             user, generated = do_create_person(data["username"], data["email"], data["roles"], data["password"])
-            extra = f" Their password: {generated} (shown once; they should change it)." if generated else ""
-            messages.success(request, f"Account {user.username!r} created.{extra}")
-            return redirect("people")
+            messages.success(request, f"Account {user.username!r} created.")
+            if not generated:
+                return redirect("people")
+            # Shown in this answer only: a redirect would carry it in the messages cookie.
+            return _page(request, PersonForm(), {"created": user, "generated": generated})
+    return _page(request, form, {}, status=400 if form.errors else 200)
+
+
+def _page(request: HttpRequest, form: PersonForm, extra: dict[str, object], status: int = 200) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     role = request.GET.get("role", "")
     users = User.objects.prefetch_related("groups").order_by("username")
@@ -52,8 +58,8 @@ def people(request: HttpRequest) -> HttpResponse:
     if role in Role.values:
         users = users.filter(groups__name=role)
     page = Paginator(users, 50).get_page(request.GET.get("page"))
-    context = {"page": page, "form": form, "query": query, "role": role, "roles": ROLES}
-    return render(request, "annotation/people.html", context, status=400 if form.errors else 200)
+    context = {"page": page, "form": form, "query": query, "role": role, "roles": ROLES, **extra}
+    return render(request, "annotation/people.html", context, status=status)
 
 
 @admin_required

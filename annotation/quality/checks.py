@@ -18,7 +18,7 @@ from django.utils import timezone
 from statsmodels.stats.proportion import proportion_confint
 
 from annotation.datasets.models import PlantedFlaw
-from annotation.labeling.models import FlawReport
+from annotation.labeling.models import FlawReport, Skip
 from annotation.quality.models import QualityPlan, Standing
 from annotation.results.matching import Span, propose
 from annotation.studies.models import Assignment, AssignmentStatus, CheckRole, Purpose, Study
@@ -49,7 +49,9 @@ def gate(study: Study, contractor: User, candidate: Assignment, *, dry: bool = F
     if plan is None and study.tasks_per_contractor is None:
         return Gate()
     mine = Assignment.objects.filter(study=study, contractor=contractor)
+    skipped: set[int] = set()
     if plan is not None:
+        skipped = set(Skip.objects.filter(study=study, contractor=contractor).values_list("item_id", flat=True))
         standing = Standing.objects.filter(study=study, contractor=contractor).first()
         if standing is not None and standing.paused_at is not None:
             return Gate(stop="paused")
@@ -58,7 +60,7 @@ def gate(study: Study, contractor: User, candidate: Assignment, *, dry: bool = F
             if standing is not None and standing.qualified is False:
                 return Gate(stop="not qualified")
             done = set(mine.filter(purpose=Purpose.QUALIFICATION).values_list("item_id", flat=True))
-            left = [item for item in qualifying if item not in done]
+            left = [item for item in qualifying if item not in done and item not in skipped]
             if not left:
                 return Gate(stop="qualification pending")
             return Gate(check=None if dry else _start(study, contractor, candidate, left[0], Purpose.QUALIFICATION))
@@ -68,7 +70,7 @@ def gate(study: Study, contractor: User, candidate: Assignment, *, dry: bool = F
             return Gate(stop="quota reached")
     if plan is None or plan.gold_rate <= 0 or dry:
         return Gate()
-    answered = mine.exclude(status=AssignmentStatus.PENDING).count()
+    answered = mine.exclude(status=AssignmentStatus.PENDING).count() + len(skipped)
     rng = random.Random(f"{study.seed}:{contractor.pk}:{answered}")  # noqa: S311 - reproducible, not secret
     if rng.random() >= plan.gold_rate:
         return Gate()
@@ -76,6 +78,7 @@ def gate(study: Study, contractor: User, candidate: Assignment, *, dry: bool = F
     unseen = list(
         study.check_items.filter(role__in=CHECK_ROLES)
         .exclude(item_id__in=seen)
+        .exclude(item_id__in=skipped)
         .order_by("item_id")
         .values_list("item_id", "role")
     )
@@ -97,21 +100,33 @@ def _start(study: Study, contractor: User, candidate: Assignment, item: int, pur
     )
 
 
+MAX_SPREAD_CHARS, MAX_SPREAD_LINES = 80, 2
+
+
+def _narrow(report: Span, flaw: Span) -> bool:
+    """A report may pass a check only if it is about as narrow as the known flaw: one report over the
+    whole text must not pass every attention check."""
+    if report.line_start is not None and flaw.line_start is not None:
+        lines = (report.line_end or report.line_start) - report.line_start
+        return lines <= (flaw.line_end or flaw.line_start) - flaw.line_start + MAX_SPREAD_LINES
+    if None in (report.start, report.end, flaw.start, flaw.end):
+        return False
+    assert report.start is not None and report.end is not None and flaw.start is not None and flaw.end is not None
+    width = flaw.end - flaw.start
+    return report.end - report.start <= max(3 * width, width + MAX_SPREAD_CHARS)
+
+
 def caught_counts(assignment: Assignment) -> tuple[int, int]:
-    """(known flaws the review caught, known flaws of the item), by the study's automatic match."""
-    planted = {
-        f.pk: Span(f.start, f.end, f.line_start, f.line_end)
-        for f in PlantedFlaw.objects.filter(item=assignment.item_id)
-    }
-    code = assignment.item.kind == "code"
+    """(known flaws the review caught, known flaws of the item): the study's automatic match, with reports
+    no broader than the flaw allows (see _narrow)."""
+    known = PlantedFlaw.objects.filter(item=assignment.item_id)
+    planted = {f.pk: Span(f.start, f.end, f.line_start, f.line_end) for f in known}
+    code, threshold = assignment.item.kind == "code", assignment.study.match_threshold
     caught = set()
     for r in FlawReport.objects.filter(review__assignment=assignment):
-        match = propose(
-            Span(r.start, r.end, r.line_start, r.line_end),
-            planted,
-            code=code,
-            threshold=assignment.study.match_threshold,
-        )
+        report = Span(r.start, r.end, r.line_start, r.line_end)
+        near = {pk: span for pk, span in planted.items() if _narrow(report, span)}
+        match = propose(report, near, code=code, threshold=threshold)
         if match is not None:
             caught.add(match)
     return len(caught), len(planted)
@@ -131,8 +146,9 @@ def do_record_checks(assignment: Assignment) -> list[str]:
         assignment.check_score = caught / planted if planted else None
         fields.append("check_score")
     assignment.save(update_fields=fields)
+    assert assignment.contractor_id is not None
     if assignment.purpose == Purpose.QUALIFICATION:
-        return _settle_qualification(study, plan, assignment)
+        return settle_qualification(study, assignment.contractor_id)
     if assignment.purpose in CHECK_ROLES:
         return _apply_thresholds(study, plan, assignment)
     return []
@@ -142,23 +158,43 @@ def _standing(study: Study, contractor_id: int) -> Standing:
     return Standing.objects.select_for_update().get_or_create(study=study, contractor_id=contractor_id)[0]
 
 
-def _settle_qualification(study: Study, plan: QualityPlan, assignment: Assignment) -> list[str]:
+def settle_qualification(study: Study, contractor_id: int) -> list[str]:
+    """Once every qualifying item is answered or skipped (a skip catches nothing): qualified or not."""
+    plan = plan_of(study)
     qualifying = set(study.check_items.filter(role=CheckRole.QUALIFICATION).values_list("item_id", flat=True))
-    answered = Assignment.objects.filter(
-        study=study, contractor_id=assignment.contractor_id, purpose=Purpose.QUALIFICATION, status="submitted"
-    ).select_related("item", "study")
-    if {a.item_id for a in answered} < qualifying:
+    if plan is None or not qualifying:
+        return []
+    answered = list(
+        Assignment.objects.filter(
+            study=study, contractor_id=contractor_id, purpose=Purpose.QUALIFICATION, status="submitted"
+        ).select_related("item", "study")
+    )
+    skipped = set(
+        Skip.objects.filter(study=study, contractor_id=contractor_id, item_id__in=qualifying).values_list(
+            "item_id", flat=True
+        )
+    )
+    if not qualifying <= {a.item_id for a in answered} | skipped:
         return []
     caught = planted = 0
     for answer in answered:
         c, p = caught_counts(answer)
         caught, planted = caught + c, planted + p
-    assert assignment.contractor_id is not None
-    standing = _standing(study, assignment.contractor_id)
+    planted += PlantedFlaw.objects.filter(item_id__in=skipped).count()
+    standing = _standing(study, contractor_id)
     standing.qualification_score = caught / planted if planted else 1.0
     standing.qualified = standing.qualification_score >= plan.qualification_pass
     standing.save(update_fields=("qualification_score", "qualified"))
+    if not standing.qualified:
+        release_pending(study, contractor_id)
     return ["qualified" if standing.qualified else "not qualified"]
+
+
+def release_pending(study: Study, contractor_id: int) -> int:
+    """Someone who may no longer work on the study leaves their not-yet-started tasks to the others."""
+    return Assignment.objects.filter(
+        study=study, contractor_id=contractor_id, status=AssignmentStatus.PENDING, purpose=Purpose.TASK
+    ).update(contractor=None)
 
 
 @dataclass(frozen=True)
@@ -209,6 +245,7 @@ def _apply_thresholds(study: Study, plan: QualityPlan, assignment: Assignment) -
             f"after {result.answered} checks."
         )
         changes.append("paused")
+        release_pending(study, assignment.contractor_id)
     if plan.warn_below is not None and result.rate < plan.warn_below and standing.warned_at is None:
         standing.warned_at = now
         changes.append("warned")

@@ -132,6 +132,8 @@ def do_generate_attention_checks(study: Study, count: int, user: User) -> int:
             name=f"Attention checks of study {study.pk}",
             defaults={"description": f"Written for {study.name!r}.", "source_format": "attention", "created_by": user},
         )
+        if dataset.source_format != "attention":
+            raise CheckRefused(f"A dataset named {dataset.name!r} exists and holds something else: rename it first.")
         made = 0
         for item in Item.objects.filter(pk__in=chosen).order_by("pk"):
             if Item.objects.filter(dataset=dataset, external_id=f"attention-{study.pk}-{item.pk}").exists():

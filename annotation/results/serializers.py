@@ -54,9 +54,12 @@ class ReportAdjudicationSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 def study_reports(study: Study, item_id: str | None) -> QuerySet[FlawReport]:
-    reports = FlawReport.objects.filter(review__assignment__study=study, review__status="submitted")
+    reports = FlawReport.objects.filter(
+        review__assignment__study=study, review__assignment__purpose="task", review__status="submitted"
+    )
     if item_id is not None:
-        reports = reports.filter(review__assignment__item_id=int(item_id) if item_id.isdigit() else -1)
+        wanted = int(item_id) if item_id.isascii() and item_id.isdigit() and len(item_id) < 19 else -1
+        reports = reports.filter(review__assignment__item_id=wanted)
     return reports.select_related(
         "review__assignment__contractor", "review__assignment__arm", "review__assignment__item", "adjudication"
     ).order_by("review__assignment__item_id", "id")

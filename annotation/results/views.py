@@ -84,7 +84,9 @@ def study_results_csv(request: HttpRequest, pk: int) -> HttpResponse:
 def adjudication_list(request: HttpRequest, pk: int) -> HttpResponse:
     study = get_study_for_researcher(request, pk)
     counts = (
-        FlawReport.objects.filter(review__assignment__study=study, review__status="submitted")
+        FlawReport.objects.filter(
+            review__assignment__study=study, review__assignment__purpose="task", review__status="submitted"
+        )
         .values("review__assignment__item_id")
         .annotate(reports=Count("id"), done=Count("adjudication"))
         .order_by("review__assignment__item_id")

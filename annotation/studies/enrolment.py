@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Count
 
+from annotation.crowd.models import Participant
 from annotation.studies.errors import StudyRefused
 from annotation.studies.models import Arm, Assignment, AssignmentStatus, Design, Enrollment, Purpose, Study, StudyStatus
 from annotation.users import User
@@ -24,6 +25,10 @@ def do_enrol(study: Study, contractors: Iterable[User]) -> int:
     if study.status == StudyStatus.CLOSED:
         raise StudyRefused("The study is closed.")
     eligible = [user for user in contractors if user.is_contractor]
+    crowd = set(  # a crowd participant's account is for the one study they joined
+        Participant.objects.filter(user__in=eligible).exclude(study=study).values_list("user_id", flat=True)
+    )
+    eligible = [user for user in eligible if user.pk not in crowd]
     with transaction.atomic():
         study = Study.objects.select_for_update().get(pk=study.pk)  # arms dealt and shares taken one at a time
         # bulk_create with ignore_conflicts returns every object, new or not: count the new ones first.

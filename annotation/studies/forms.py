@@ -14,7 +14,10 @@ from annotation.users import Role, User
 
 
 def contractor_queryset() -> Any:
-    return User.objects.filter(groups__name=Role.CONTRACTOR, is_active=True).order_by("username")
+    # A crowd participant's account belongs to the one study they joined: never offered elsewhere.
+    return User.objects.filter(groups__name=Role.CONTRACTOR, is_active=True, participant__isnull=True).order_by(
+        "username"
+    )
 
 
 class StudyForm(forms.Form):

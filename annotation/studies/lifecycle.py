@@ -152,6 +152,7 @@ def do_drop_failed_items(study: Study, user: User) -> list[dict[str, object]]:
         now = timezone.now().isoformat()
         records = [entry | {"by": user.get_username(), "at": now} for entry in dropped.values()]
         StudyItem.objects.filter(study=study, item_id__in=list(dropped)).delete()
+        CheckItem.objects.filter(study=study, item_id__in=list(dropped)).delete()
         study.dropped_items = [*study.dropped_items, *records]
         study.status = StudyStatus.DRAFT
         study.save(update_fields=("dropped_items", "status"))
@@ -287,6 +288,8 @@ def check_create(spec: StudySpec) -> dict[str, str]:
         errors["arms"] = "A study needs at least one arm: unassisted, or assisted with a critic."
     if not select_item_ids(spec):
         errors["datasets"] = "The chosen datasets (and kind) have no items."
+    if spec.tasks_per_contractor is not None and not spec.pooled:
+        errors["tasks_per_contractor"] = "A cap per contractor needs pooled tasks (a planned study hands out all)."
     if Study.objects.filter(name=spec.name).exists():
         errors["name"] = f"A study named {spec.name!r} already exists."
     return errors

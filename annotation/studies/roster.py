@@ -57,7 +57,7 @@ def check_roster(text: str) -> tuple[list[User], list[str]]:
             by_key.setdefault(user.email.lower(), user)
     contractors = set(
         User.objects.filter(
-            pk__in=[u.pk for u in by_key.values()], groups__name=Role.CONTRACTOR, is_active=True
+            pk__in=[u.pk for u in by_key.values()], groups__name=Role.CONTRACTOR, is_active=True, participant=None
         ).values_list("pk", flat=True)
     )
     problems: list[str] = []

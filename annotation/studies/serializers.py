@@ -58,7 +58,7 @@ class StudySerializer(serializers.ModelSerializer[Study]):
 
 
 def _contractors() -> Any:
-    return User.objects.filter(groups__name=Role.CONTRACTOR)
+    return User.objects.filter(groups__name=Role.CONTRACTOR, participant__isnull=True)
 
 
 class StudyCreateSerializer(serializers.Serializer[None]):

@@ -40,7 +40,10 @@ def _prompt(context: str, question: str, response: str) -> str:
 def preference_pairs(study: Study) -> Iterator[tuple[Any, ...]]:
     judged = (
         CommentJudgement.objects.filter(
-            review__assignment__study=study, review__status="submitted", action__in=("accepted", "rejected")
+            review__assignment__study=study,
+            review__assignment__purpose="task",
+            review__status="submitted",
+            action__in=("accepted", "rejected"),
         )
         .order_by("review_id", "position")
         .values_list(
@@ -70,7 +73,10 @@ def study_votes(study: Study) -> Votes:
     """Per critique: how many contractors marked one of its comments helpful, and not helpful."""
     counted = (
         CommentJudgement.objects.filter(
-            review__assignment__study=study, review__status=ReviewStatus.SUBMITTED, comment__isnull=False
+            review__assignment__study=study,
+            review__assignment__purpose="task",
+            review__status=ReviewStatus.SUBMITTED,
+            comment__isnull=False,
         )
         .values("comment__critique_id")
         .annotate(yes=Count("id", filter=Q(helpful=True)), no=Count("id", filter=Q(helpful=False)))

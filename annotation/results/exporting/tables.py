@@ -45,7 +45,7 @@ FLAW_REPORTS = {
     "contractor": "str", "start": "int", "end": "int", "line_start": "int", "line_end": "int",
     "quote": "str", "description": "str", "severity": "str", "category": "str",
     "source_comment_id": "int", "edited": "bool", "created_at": "datetime",
-    "verdict": "str", "planted_flaw_id": "int",
+    "verdict": "str", "planted_flaw_id": "int", "purpose": "str",
 }  # fmt: skip
 REVIEWS = {
     "id": "int", "assignment_id": "int", "item_id": "int", "arm": "str", "contractor": "str", "rating": "int",
@@ -64,6 +64,7 @@ PARTICIPANTS = {
 AI_COMMENTS = {
     "id": "int", "review_id": "int", "comment_id": "int", "position": "int", "shown_text": "str",
     "shown_quote": "str", "shown_grounded": "bool", "shown_at": "datetime", "action": "str", "helpful": "bool",
+    "purpose": "str",
 }  # fmt: skip
 ITEMS = {
     "id": "int", "dataset_id": "int", "external_id": "str", "kind": "str", "context": "str", "question": "str",
@@ -82,6 +83,7 @@ def flaw_reports(study: Study) -> QuerySet[Any]:
             contractor=F("review__assignment__contractor__username"),
             verdict=F("adjudication__verdict"),
             planted_flaw_id=F("adjudication__planted_flaw_id"),
+            purpose=F("review__assignment__purpose"),
         )
     )
     return queryset.values_list(*FLAW_REPORTS)
@@ -111,7 +113,8 @@ def assignments(study: Study) -> QuerySet[Any]:
 
 
 def ai_comments(study: Study) -> QuerySet[Any]:
-    return CommentJudgement.objects.filter(review__assignment__study=study).order_by("id").values_list(*AI_COMMENTS)
+    judgements = CommentJudgement.objects.filter(review__assignment__study=study).order_by("id")
+    return judgements.annotate(purpose=F("review__assignment__purpose")).values_list(*AI_COMMENTS)
 
 
 def items(study: Study) -> QuerySet[Any]:
