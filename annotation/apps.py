@@ -11,11 +11,15 @@ class AnnotationConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.models import Group
 
+        from annotation.hooks.events import forget_listened
+        from annotation.hooks.models import Webhook
         from annotation.hooks.receivers import run_finished
         from annotation.users import User, ensure_roles, group_changed, group_members_before_change, sync_role_names
         from assist.interface import run_finished as run_finished_signal
 
         run_finished_signal.connect(run_finished, dispatch_uid="redline-webhook-run-finished")
+        post_save.connect(forget_listened, sender=Webhook, dispatch_uid="redline-webhooks-saved")
+        post_delete.connect(forget_listened, sender=Webhook, dispatch_uid="redline-webhooks-deleted")
 
         # After every app: the permissions of apps migrated later must exist before they are granted.
         post_migrate.connect(ensure_roles, dispatch_uid="redline-ensure-roles")

@@ -7,6 +7,8 @@ hear about everything.
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -17,6 +19,35 @@ from annotation.hooks.models import Delivery, Event, Webhook
 from annotation.users import Role
 
 log = logging.getLogger(__name__)
+
+
+LISTENED_TTL_S = 5.0
+
+
+@dataclass
+class _Listened:
+    events: set[str] = field(default_factory=set)
+    until: float = 0.0
+
+
+_listened = _Listened()
+
+
+def listened_events() -> set[str]:
+    """The events some active hook listens to, cached a few seconds per process: with no webhook at
+    all (most installations) an event costs no query. A new hook hears events within LISTENED_TTL_S."""
+    now = time.monotonic()
+    if _listened.until < now:
+        events: set[str] = set()
+        for names in Webhook.objects.filter(active=True).values_list("events", flat=True):
+            events.update(names)
+        _listened.events, _listened.until = events, now + LISTENED_TTL_S
+    return _listened.events
+
+
+def forget_listened(**kwargs: object) -> None:
+    """post_save / post_delete of a Webhook: this process looks again at once (others within the TTL)."""
+    _listened.until = 0.0
 
 
 def hooks_for(event: str, owner_id: int | None) -> list[Webhook]:
@@ -33,6 +64,8 @@ def emit(event: Event, owner_id: int | None, data: dict[str, Any]) -> None:
     """Queue a delivery of `event` to every hook that listens, once the current transaction commits."""
 
     def queue() -> None:
+        if event not in listened_events():
+            return
         hooks = hooks_for(event, owner_id)
         if hooks:
             do_queue_deliveries(hooks, event, data)

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from annotation.hooks.events import emit
+from annotation.hooks.events import emit, listened_events
 from annotation.hooks.models import Event
 from annotation.studies.models import Assignment, AssignmentStatus, Purpose, Study, StudyStatus
 
@@ -28,7 +28,7 @@ def task_submitted(assignment: Assignment) -> None:
             "arm": assignment.arm_id,
         },
     )
-    if assignment.purpose == Purpose.TASK:
+    if assignment.purpose == Purpose.TASK and Event.STUDY_COMPLETED in listened_events():
         transaction.on_commit(lambda: _check_finished(study.pk), robust=True)
 
 

@@ -243,12 +243,15 @@ def do_submit(assignment: Assignment, draft: tuple[int | None, str] | None = Non
     """
     with transaction.atomic():
         locked = (
-            Assignment.objects.select_for_update(of=("self",)).select_related("study", "item").get(pk=assignment.pk)
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("study__quality_plan", "item")
+            .get(pk=assignment.pk)
         )
         review = Review.objects.select_for_update().get(assignment=locked)
         if review.status == ReviewStatus.SUBMITTED:
             return False
-        review = _lock(review)
+        if locked.study.status != StudyStatus.RUNNING:  # both rows are locked already: no second look
+            raise ReviewLocked("The study is closed: this review can no longer change.")
         if draft is not None:
             review.rating, review.free_text = draft
         problems = check_submit(review)

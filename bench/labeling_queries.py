@@ -1,0 +1,94 @@
+"""Queries and Python CPU per request of the people-shaped review flow, in process (no network, no
+gunicorn): the figures that do not move with the machine's load, to compare code with code.
+
+Each contractor does what bench/_open_loop.py's people do, without the pauses: next task, the
+labeling page, 0-3 flaws each followed by an autosave, the active-time flush, submit. Prints queries
+per request by endpoint, queries and CPU milliseconds per review; the last line is one JSON object.
+Run it on two checkouts side by side (`git worktree add`) to compare a change with its base.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+from collections import defaultdict
+
+from _django import setup
+
+DATABASE = "redline_bench_queries"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--contractors", type=int, default=20)
+    parser.add_argument("--tasks-each", type=int, default=6)
+    args = parser.parse_args()
+    import labeling_load
+
+    labeling_load.DATABASE = DATABASE
+    labeling_load.fresh_database()
+    setup(DATABASE)
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from annotation.users import User
+
+    settings.ALLOWED_HOSTS = ["*"]
+    labeling_load.build_study(args.contractors, args.tasks_each)
+    rng = random.Random(1)
+    queries: dict[str, list[int]] = defaultdict(list)
+    cpu_s, reviews = 0.0, 0
+    for n in range(args.contractors):
+        client = Client()
+        client.force_login(User.objects.get(username=f"bench{n:03d}"))
+
+        def call(
+            name: str, method: str, url: str, data: dict[str, object] | None = None, client: Client = client
+        ) -> str:
+            with CaptureQueriesContext(connection) as captured:
+                response = getattr(client, method)(url, data or {})
+            queries[name].append(len(captured))
+            return str(response.get("Location", ""))
+
+        while True:
+            started = time.process_time()
+            where = call("next_task", "post", "/tasks/next/")
+            if not where.startswith("/tasks/") or where == "/tasks/" or "?" in where:
+                break
+            call("labeling_page", "get", where)
+            for k in range(rng.randint(0, 3)):
+                flaw = {
+                    "description": f"flaw {k}",
+                    "severity": "major",
+                    "category": "accuracy",
+                    "start": k,
+                    "end": k + 5,
+                }
+                call("add_flaw", "post", f"{where}flaws/", flaw)
+                call("autosave", "post", f"{where}draft/", {"rating": rng.randint(1, 7)})
+            call("active_time", "post", f"{where}time/", {"seconds": 45})
+            call("submit", "post", f"{where}submit/", {"rating": 3})
+            cpu_s += time.process_time() - started
+            reviews += 1
+    per_endpoint = {name: round(statistics.mean(counts), 2) for name, counts in sorted(queries.items())}
+    total = sum(sum(counts) for counts in queries.values())
+    for name, mean in per_endpoint.items():
+        print(f"  {name:14s} {mean:5.2f} queries per request")
+    figures = {
+        "reviews": reviews,
+        "queries_per_request": per_endpoint,
+        "queries_per_review": round(total / max(1, reviews), 2),
+        "python_cpu_ms_per_review": round(1000 * cpu_s / max(1, reviews), 1),
+    }
+    each = f"{figures['queries_per_review']} queries and {figures['python_cpu_ms_per_review']} ms CPU each"
+    print(f"{reviews} reviews: {each}")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
