@@ -40,7 +40,7 @@ typecheck: $(DEV_STAMP)
 pytest: $(DEV_STAMP)
 	@scripts/ensure-services
 	@scripts/ensure-system-packages
-	$(TEST_ENV) $(VENV)/bin/pytest
+	$(TEST_ENV) $(VENV)/bin/pytest -n auto
 
 test: lint typecheck pytest
 

@@ -15,4 +15,7 @@ os.environ.setdefault("REDLINE_VAR_DIR", tempfile.mkdtemp(prefix="redline-test-v
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 # A queue of this run's own, so a worker never picks up another run's leftovers.
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"redline-test-{os.getpid()}")
+if os.environ.get("PYTEST_XDIST_WORKER"):  # an xdist worker inherits the controller's: its own instead
+    os.environ["CELERY_TASK_DEFAULT_QUEUE"] = f"redline-test-{os.getpid()}"
+    os.environ["REDLINE_VAR_DIR"] = tempfile.mkdtemp(prefix=f"redline-test-var-{os.environ['PYTEST_XDIST_WORKER']}-")
 os.environ.setdefault("REDLINE_RUN_STALE_S", "3")
