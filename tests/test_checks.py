@@ -245,3 +245,38 @@ def test_two_claims_at_once_hand_one_task_and_no_error(researcher: User, contrac
     assert all(isinstance(r, Assignment) for r in results), results
     assert len({r.pk for r in results if isinstance(r, Assignment)}) == 1
     assert Assignment.objects.filter(study=world.study, contractor=contractor, status="active").count() == 1
+
+
+def test_a_resumed_contractor_whose_tasks_went_back_finds_them_in_their_arm(
+    researcher: User, contractor: User, other_contractor: User
+) -> None:
+    world = make_world(researcher, [contractor, other_contractor], items=4)
+    for person, arm in ((contractor, world.unassisted), (other_contractor, world.assisted)):
+        for order, item in enumerate(world.items):
+            task = give(world, person, arm, item, order=order)
+            Assignment.objects.filter(pk=task.pk).update(status="pending", started_at=None)
+    gold = add_checks(world, "gold", 1)
+    QualityPlan.objects.create(study=world.study, gold_rate=0.0, min_checks=1, pause_below=0.5)
+    check = Assignment.objects.create(
+        study=world.study, item_id=gold[0], arm=world.unassisted, contractor=contractor, purpose="gold",
+        status="active", started_at=timezone.now(),
+    )  # fmt: skip
+    submit(check, catch=False)  # paused before starting any task: all four go back to the pool
+    assert Assignment.objects.filter(study=world.study, contractor=None).count() == 4
+    assert claim_next(contractor, world.study) is None
+    do_resume(world.study, contractor.pk, researcher)
+    done = work(contractor, world.study)
+    assert len(done) == 4 and {task.arm_id for task in done} == {world.unassisted.pk}
+
+
+@pytest.mark.parametrize("rate", [0.1, 0.2, 0.25, 0.5])
+def test_checks_come_once_in_every_block_at_places_nobody_can_tell(rate: float) -> None:
+    from annotation.quality.checks import check_due
+
+    block = round(1 / rate)
+    places = []
+    for contractor in range(1, 21):
+        due = [check_due(7, contractor, rate, position) for position in range(block * 10)]
+        assert all(sum(due[k * block : (k + 1) * block]) == 1 for k in range(10)), (contractor, due)
+        places.append(due.index(True))
+    assert len(set(places)) > 1 or block == 1  # not the same place for everyone

@@ -37,7 +37,7 @@ def _set_up(page: Page, live_server: LiveServer) -> str:
     page.get_by_label("Summaries to study").check()
     page.get_by_label("Design").select_option("within")
     page.get_by_label("Pooled tasks (open recruitment)").check()
-    page.get_by_label("At most this many tasks per contractor").fill("2")
+    page.get_by_label("At most this many tasks per contractor").fill("3")
     page.get_by_role("button", name="Create study").click()
     expect(page.get_by_text("created as a draft")).to_be_visible()
     plan = page.locator("#plan-form")
@@ -143,8 +143,8 @@ def test_a_prolific_study_with_gold_and_qualification_runs_end_to_end(
     assert {p.outcome for p in people.values()} == {"completed", "screened_out"}
     good_tasks = Assignment.objects.filter(contractor=people["aaaaaaaaaaaaaaaaaaaaaaa1"].user)
     purposes = list(good_tasks.order_by("started_at").values_list("purpose", flat=True))
-    assert purposes[0] == Purpose.QUALIFICATION and purposes.count(Purpose.TASK) == 2
-    assert Purpose.GOLD in purposes, purposes  # the seed mixes a gold item in
+    assert purposes[0] == Purpose.QUALIFICATION and purposes.count(Purpose.TASK) == 3
+    assert Purpose.GOLD in purposes, purposes  # one check in every two tasks at rate 0.5
     assert list(
         Assignment.objects.filter(contractor=people["bbbbbbbbbbbbbbbbbbbbbbb2"].user).values_list("purpose", flat=True)
     ) == [Purpose.QUALIFICATION]

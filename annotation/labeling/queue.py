@@ -80,7 +80,9 @@ def _released_for(study: Study, contractor: User) -> QuerySet[Assignment]:
     released = released.exclude(item_id__in=Skip.objects.filter(study=study, contractor=contractor).values("item_id"))
     if study.design != Design.BETWEEN:
         return released
-    own_arms = Assignment.objects.filter(study=study, contractor=contractor, purpose=Purpose.TASK).values("arm_id")
+    # Any task of theirs says their arm, a check too (made in the arm of the task it stood in for): a
+    # contractor whose queued tasks went back to the pool (paused, then resumed) still finds their arm.
+    own_arms = Assignment.objects.filter(study=study, contractor=contractor).values("arm_id")
     dealt = enrolled_arm(study, contractor)
     return released.filter(Q(arm_id__in=own_arms) | Q(arm_id=dealt)) if dealt else released.filter(arm_id__in=own_arms)
 

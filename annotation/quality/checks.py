@@ -2,8 +2,9 @@
 in at the study's rate, a per-contractor cap, and the thresholds that warn or pause.
 
 A check is an ordinary review task of an item with known flaws (its `purpose` says which check);
-the contractor sees nothing that tells it apart. A check **passes** when the review catches at least
-half of the item's known flaws (an attention check has one: the span it asks for). Accuracy is
+the contractor sees nothing that tells it apart. Checks come one in every round(1 / rate) tasks, at a
+seeded random place within each block. A check **passes** when the review catches at least half of
+the item's known flaws (an attention check has one: the span it asks for). Accuracy is
 passed / answered, with a Wilson 95% interval. Qualification passes when the reviews of the whole
 qualifying set catch at least `qualification_pass` of its flaws.
 """
@@ -70,10 +71,10 @@ def gate(study: Study, contractor: User, candidate: Assignment, *, dry: bool = F
             return Gate(stop="quota reached")
     if plan is None or plan.gold_rate <= 0 or dry:
         return Gate()
-    answered = mine.exclude(status=AssignmentStatus.PENDING).count() + len(skipped)
-    rng = random.Random(f"{study.seed}:{contractor.pk}:{answered}")  # noqa: S311 - reproducible, not secret
-    if rng.random() >= plan.gold_rate:
+    position = mine.exclude(status=AssignmentStatus.PENDING).count() + len(skipped)
+    if not check_due(study.seed, contractor.pk, plan.gold_rate, position):
         return Gate()
+    rng = random.Random(f"{study.seed}:{contractor.pk}:pick:{position}")  # noqa: S311 - reproducible
     seen = mine.values("item_id")
     unseen = list(
         study.check_items.filter(role__in=CHECK_ROLES)
@@ -86,6 +87,15 @@ def gate(study: Study, contractor: User, candidate: Assignment, *, dry: bool = F
         return Gate()
     item, role = rng.choice(unseen)
     return Gate(check=_start(study, contractor, candidate, item, role))
+
+
+def check_due(seed: int, contractor_id: int, rate: float, position: int) -> bool:
+    """Whether the contractor's task at `position` (0-based, checks and skips counted) is a check: one
+    in every round(1 / rate), at a seeded random place within each block, so the rate holds for
+    everyone and nobody can tell where the next check falls."""
+    block = max(1, round(1 / rate))
+    place = random.Random(f"{seed}:{contractor_id}:{position // block}").randrange(block)  # noqa: S311
+    return position % block == place
 
 
 def _start(study: Study, contractor: User, candidate: Assignment, item: int, purpose: str) -> Assignment:

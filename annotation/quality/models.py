@@ -43,7 +43,7 @@ class QualityPlan(models.Model):
     qualifying set first, and what happens when someone falls below the bar."""
 
     study = models.OneToOneField("annotation.Study", on_delete=models.CASCADE, related_name="quality_plan")
-    gold_rate = models.FloatField(default=0.1, help_text="Chance that a contractor's next task is a check.")
+    gold_rate = models.FloatField(default=0.1, help_text="One check in every round(1 / rate) tasks.")
     min_active_s = models.PositiveIntegerField(
         null=True, blank=True, help_text="A review submitted in less active time is flagged as too fast."
     )

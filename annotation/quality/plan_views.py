@@ -25,7 +25,13 @@ from annotation.studies.models import CheckRole
 
 
 class PlanForm(forms.Form):
-    gold_rate = forms.FloatField(min_value=0.0, max_value=0.5, initial=0.1, label="Check rate (0-0.5)")
+    gold_rate = forms.FloatField(
+        min_value=0.0,
+        max_value=0.5,
+        initial=0.1,
+        label="Check rate (0-0.5)",
+        help_text="One check in every 1/rate tasks.",
+    )
     min_active_s = forms.IntegerField(min_value=1, max_value=86_400, required=False, label="Minimum active seconds")
     min_checks = forms.IntegerField(min_value=1, max_value=1000, initial=3, label="Checks before a threshold acts")
     warn_below = forms.FloatField(min_value=0.0, max_value=1.0, required=False, label="Warn below accuracy")
