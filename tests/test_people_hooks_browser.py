@@ -68,3 +68,7 @@ def test_a_researcher_adds_a_webhook_and_sees_its_log(
     expect(page.locator("#deliveries tbody tr")).to_have_count(1)
     expect(page.locator("#deliveries")).to_contain_text("Delivered")
     _shoot(page, "webhook")
+    page.get_by_text("Delete…").click()
+    page.get_by_role("button", name="Delete this webhook").click()
+    expect(page.get_by_text("Webhook deleted")).to_be_visible()
+    assert not Webhook.objects.exists()
