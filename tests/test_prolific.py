@@ -197,3 +197,12 @@ def test_a_join_without_a_session_id_or_onto_an_existing_name_is_refused(researc
     UserFactory.create(role="admin", username=f"prolific-{world.study.pk}-{PID}")
     page = Client().post(reverse("join", args=[link.token]), {"PROLIFIC_PID": PID, "SESSION_ID": SESSION})
     assert page.status_code == 403 and "exists already" in page.content.decode()
+
+
+def test_a_participant_with_nothing_left_is_sent_to_their_code_from_the_task_list(researcher: User) -> None:
+    _, link = _study(researcher, per_contractor=1)
+    client = Client()
+    where = _finish_task(client, _join(client, link))
+    assert where == reverse("join-done")
+    response = client.get(reverse("queue"))
+    assert response.status_code == 302 and response["Location"] == reverse("join-done")

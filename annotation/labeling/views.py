@@ -81,6 +81,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "just_submitted": "submitted" in request.GET,
         "has_next": active is not None or has_next(user),
     }
+    if not context["has_next"] and (finished := finish_url(user)) is not None:
+        return redirect(finished)  # a crowd participant with nothing left: their code, not an empty list
     return render(request, "annotation/queue.html", context)
 
 
