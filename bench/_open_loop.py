@@ -2,9 +2,11 @@
 
 Each simulated contractor arrives already signed in (as a returning contractor, or a crowd
 participant sent in by a study link: password hashing, half a second of CPU by design, is not what
-this measures), opens the task queue, then repeats: next task -> labeling page -> reads (exponential,
-mean READ_S) -> 0-3 flaws, each after typing for a while (mean TYPE_S) and each followed by an
-autosave of the rating, as the page's autosave does -> an active-time flush -> submit. Arrivals are
+this measures), opens the task queue, asks for the next task, then repeats: labeling page -> reads
+(exponential, mean READ_S) -> 0-3 flaws, each after typing for a while (mean TYPE_S) and each followed
+by an autosave of the rating, as the page's autosave does -> an active-time flush -> submit, whose
+answer is a redirect to the next task's page, which the browser follows. One in ten (BREAK_P) then
+takes a break: back to the task list, a pause (mean BREAK_S), "next task" from there. Arrivals are
 Poisson over the ramp; every contractor stays until the end. One asyncio loop drives them all, so
 the generator costs little CPU beside the server it measures.
 
@@ -26,6 +28,7 @@ import aiohttp
 from yarl import URL
 
 READ_S, TYPE_S, CHECK_S = 30.0, 12.0, 5.0
+BREAK_P, BREAK_S = 0.1, 60.0  # after a task, one in ten takes a break (mean a minute)
 
 
 @dataclass
@@ -91,8 +94,8 @@ class Person:
         await self._call("queue_page", "GET", "/tasks/")
 
     async def work(self, until: float) -> None:
+        response = await self._call("next_task", "POST", "/tasks/next/", headers=self._headers())
         while time.monotonic() < until:
-            response = await self._call("next_task", "POST", "/tasks/next/", headers=self._headers())
             match = re.fullmatch(r"/tasks/(\d+)/", response.headers.get("Location", ""))
             if match is None:
                 return
@@ -119,9 +122,17 @@ class Person:
             await self._call(
                 "active_time", "POST", f"/tasks/{task}/time/", data={"seconds": "45"}, headers=self._headers()
             )
-            await self._call("submit", "POST", f"/tasks/{task}/submit/", data={"rating": "3"}, headers=self._headers())
+            # Submitting answers with the next task (the browser follows that redirect to its page).
+            response = await self._call(
+                "submit", "POST", f"/tasks/{task}/submit/", data={"rating": "3"}, headers=self._headers()
+            )
             self.result.submitted += 1
             self.result.submitted_steady += time.monotonic() >= self.result.measure_from
+            if self.rng.random() < BREAK_P:  # a break: back to the task list, later "next task" from there
+                await self._call("queue_page", "GET", "/tasks/")
+                if not await self._pause(BREAK_S, until):
+                    return
+                response = await self._call("next_task", "POST", "/tasks/next/", headers=self._headers())
 
 
 async def run_open_loop(

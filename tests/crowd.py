@@ -47,10 +47,10 @@ def work(
 
 
 def submit(task: Assignment, catch: bool) -> Assignment:
-    review = open_review(task)
+    open_review(task)
     if catch:
-        do_add_flaw(review, task.item, CAUGHT)
-    do_save_draft(review, 4, "")
+        do_add_flaw(task, CAUGHT)
+    do_save_draft(task, 4, "")
     do_submit(task)
     task.refresh_from_db()
     return task

@@ -45,3 +45,21 @@ def test_labeling_queue_and_next_task_have_constant_query_counts(
     # claim it, release
     with django_assert_num_queries(AUTH + 6):
         assert client.post(reverse("task-next")).status_code == 302
+
+
+def test_autosave_flaw_and_submit_lock_the_review_in_one_query(
+    researcher: User, contractor: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    world = make_world(researcher, [contractor], items=2, comments=3)
+    task = give(world, contractor, world.assisted, world.items[0])
+    client = client_for(contractor)
+    client.get(reverse("task", args=[task.pk]))
+    flaw = {"description": "wrong", "severity": "major", "category": "accuracy", "start": 0, "end": 3}
+    # assignment, savepoint, lock the review, insert, touch, release, the flaws list
+    with django_assert_num_queries(AUTH + 7):
+        assert client.post(reverse("task-flaw-add", args=[task.pk]), flaw).status_code == 200
+    # assignment, savepoint, lock the review, update, release
+    with django_assert_num_queries(AUTH + 5):
+        assert client.post(reverse("task-draft", args=[task.pk]), {"rating": 4}).status_code == 200
+    assert Review.objects.get(assignment=task).rating == 4
+    assert FlawReport.objects.filter(review__assignment=task).count() == 1

@@ -70,6 +70,21 @@ def _record_shown_critique(review: Review, critic_id: int, item_id: int) -> None
     )
 
 
+def lock_review(assignment: Assignment) -> Review:
+    """The assignment's review with its row locked for a change (one query: the page made it already).
+    Refused once submitted, or when the study (read with the assignment in this request) is not running."""
+    review = Review.objects.select_for_update().filter(assignment=assignment).first()
+    if review is None:  # a change before the page was ever opened: open it as the page would
+        open_review(assignment)
+        review = Review.objects.select_for_update().get(assignment=assignment)
+    review.assignment = assignment
+    if review.status == ReviewStatus.SUBMITTED:
+        raise ReviewLocked("This review was submitted and can no longer change.")
+    if assignment.study.status != StudyStatus.RUNNING:
+        raise ReviewLocked("The study is closed: this review can no longer change.")
+    return review
+
+
 def _lock(review: Review) -> Review:
     locked = Review.objects.select_for_update(of=("self",)).select_related("assignment__study").get(pk=review.pk)
     if locked.status == ReviewStatus.SUBMITTED:
@@ -109,9 +124,10 @@ def check_flaw(item: Item, flaw: FlawInput) -> dict[str, str]:
     return errors
 
 
-def do_add_flaw(review: Review, item: Item, flaw: FlawInput, source_comment_id: int | None = None) -> FlawReport:
+def do_add_flaw(assignment: Assignment, flaw: FlawInput, source_comment_id: int | None = None) -> FlawReport:
+    item = assignment.item
     with transaction.atomic():
-        _lock(review)
+        review = lock_review(assignment)
         report = FlawReport.objects.create(
             review=review,
             start=flaw.start,
@@ -219,14 +235,14 @@ def named_lines(response: str, text: str) -> tuple[int, int, int, int] | None:
     return start, end - (1 if lines[last - 1].endswith("\n") else 0), first, last
 
 
-def do_save_draft(review: Review, rating: int | None, free_text: str) -> Review:
+def do_save_draft(assignment: Assignment, rating: int | None, free_text: str) -> Review:
     with transaction.atomic():
-        locked = _lock(review)
-        locked.rating = rating
-        locked.free_text = free_text
-        locked.updated_at = timezone.now()
-        locked.save(update_fields=("rating", "free_text", "updated_at"))
-    return locked
+        review = lock_review(assignment)
+        review.rating = rating
+        review.free_text = free_text
+        review.updated_at = timezone.now()
+        review.save(update_fields=("rating", "free_text", "updated_at"))
+    return review
 
 
 def check_submit(review: Review) -> list[str]:
@@ -247,7 +263,10 @@ def do_submit(assignment: Assignment, draft: tuple[int | None, str] | None = Non
             .select_related("study__quality_plan", "item")
             .get(pk=assignment.pk)
         )
-        review = Review.objects.select_for_update().get(assignment=locked)
+        review = Review.objects.select_for_update().filter(assignment=locked).first()
+        if review is None:  # submitted without the page ever opening: open it as the page would
+            open_review(locked)
+            review = Review.objects.select_for_update().get(assignment=locked)
         if review.status == ReviewStatus.SUBMITTED:
             return False
         if locked.study.status != StudyStatus.RUNNING:  # both rows are locked already: no second look

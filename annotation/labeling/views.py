@@ -180,19 +180,19 @@ def _locked(request: HttpRequest, assignment: Assignment, reason: ReviewLocked) 
 @require_POST
 def add_flaw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_contractor(request, pk)
-    review = open_review(assignment)
     form = FlawForm(request.POST)
     errors: dict[str, Any] = {}
+    review = None
     if form.is_valid():
         errors = check_flaw(assignment.item, form.flaw())
         if not errors:
             try:
-                do_add_flaw(review, assignment.item, form.flaw())
+                review = do_add_flaw(assignment, form.flaw()).review
             except ReviewLocked as exc:
                 return _locked(request, assignment, exc)
     else:
         errors = {field: " ".join(str(m) for m in msgs) for field, msgs in form.errors.items()}
-    response = _lists(request, assignment, review, critique=False, flaw_errors=errors)
+    response = _lists(request, assignment, review or open_review(assignment), critique=False, flaw_errors=errors)
     response["HX-Trigger"] = "flaw-rejected" if errors else "flaw-added"
     return response
 
@@ -253,12 +253,11 @@ def judge_comment(request: HtmxHttpRequest, pk: int, judgement_pk: int) -> HttpR
 @require_POST
 def save_draft(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_contractor(request, pk)
-    review = open_review(assignment)
     form = DraftForm(request.POST)
     if not form.is_valid():
         return render(request, f"{TEMPLATE}#save-state", {"save_error": form.errors.as_text()})
     try:
-        review = do_save_draft(review, form.cleaned_data["rating"], form.cleaned_data["free_text"])
+        review = do_save_draft(assignment, form.cleaned_data["rating"], form.cleaned_data["free_text"])
     except ReviewLocked as exc:
         return render(request, f"{TEMPLATE}#save-state", {"save_error": str(exc)})
     return render(request, f"{TEMPLATE}#save-state", {"review": review})
@@ -268,7 +267,6 @@ def save_draft(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_contractor(request, pk)
-    open_review(assignment)
     form = DraftForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Not submitted: {form.errors.as_text()}")
