@@ -1,7 +1,8 @@
 """Labeling under load against Redline under gunicorn and Postgres, in two modes.
 
 Closed loop (saturation): N contractors with no think time do what people do (below) back to back
-until their queues are empty: reviews/s at saturation.
+until their queues are empty: reviews/s at saturation (three runs of fresh contractors one after
+another, the median reported with all three: one run's rate moves with the machine's neighbours).
 Open loop (people): 500 more contractors arrive over a ramp and work as people do (bench/_open_loop.py:
 reading, typing, autosaves between actions); p50/p95/p99 per endpoint in the steady state after the
 ramp, and gunicorn's CPU milliseconds per review. Half the contractors are in the assisted arm (each
@@ -93,11 +94,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_gunicorn(port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+def start_gunicorn(port: int, workers: int, threads: int, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DEBUG": "0", "REDLINE_HTTPS": "0", "REDLINE_STATIC_MANIFEST": "0"}
     command = [
         sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-        "--worker-class", "gthread", "--threads", "4", "--access-logfile", "/dev/null",
+        "--worker-class", "gthread", "--threads", str(threads), "--access-logfile", "/dev/null",
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     import httpx
@@ -239,9 +240,13 @@ def main() -> None:
     parser.add_argument("--open-contractors", type=int, default=500)
     parser.add_argument("--ramp-s", type=float, default=60.0)
     parser.add_argument("--steady-s", type=float, default=120.0)
+    parser.add_argument("--closed-runs", type=int, default=3, help="closed loops run one after another: the median")
     parser.add_argument("--mode", choices=("both", "closed", "open"), default="both")
     parser.add_argument("--think-scale", type=float, default=1.0, help="multiplies think times (1: people)")
-    parser.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 2)))
+    # One process more than cores: with keep-alive connections a process holds the clients it accepted,
+    # and two processes on two cores left one idle while the other's threads queued on its GIL.
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) + 1)
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     args = parser.parse_args()
     fresh_database()
     setup(DATABASE)
@@ -252,25 +257,35 @@ def main() -> None:
 
     closed_n = args.contractors if args.mode != "open" else 0
     open_n = args.open_contractors if args.mode != "closed" else 0
-    study = build_study(closed_n + open_n, args.tasks_each)
+    runs = max(1, args.closed_runs) if closed_n else 0
+    study = build_study(closed_n * runs + open_n, args.tasks_each)
     connection.close()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = ROOT / "var" / "bench-gunicorn.log"
     log.parent.mkdir(exist_ok=True)
-    server = start_gunicorn(port, args.workers, log)
-    names = [f"bench{n:03d}" for n in range(closed_n + open_n)]
+    server = start_gunicorn(port, args.workers, args.threads, log)
+    names = [f"bench{n:03d}" for n in range(closed_n * runs + open_n)]
     figures: dict[str, object] = {"gunicorn_workers": args.workers}
     handed: list[int] = []
     try:
         if closed_n:
-            cpu, db_cpu = server_cpu_s(server), postgres_cpu_s()
-            figures["closed"], tasks = closed_loop(base, names[:closed_n])
-            reviews = max(1, Assignment.objects.filter(study_id=study, status="submitted").count())
-            figures["closed"]["server_cpu_ms_per_review"] = round(1000 * (server_cpu_s(server) - cpu) / reviews, 1)  # type: ignore[index]
-            figures["closed"]["db_cpu_ms_per_review"] = round(1000 * (postgres_cpu_s() - db_cpu) / reviews, 1)  # type: ignore[index]
-            handed += tasks
-            print(f"closed loop, {closed_n} contractors, no think time: {figures['closed']}")
+            # On a shared machine one run's rate moves with its neighbours: several fresh runs, the median.
+            closed_runs: list[dict[str, object]] = []
+            for run in range(runs):
+                cpu, db_cpu = server_cpu_s(server), postgres_cpu_s()
+                before = Assignment.objects.filter(study_id=study, status="submitted").count()
+                result, tasks = closed_loop(base, names[run * closed_n : (run + 1) * closed_n])
+                reviews = max(1, Assignment.objects.filter(study_id=study, status="submitted").count() - before)
+                result["server_cpu_ms_per_review"] = round(1000 * (server_cpu_s(server) - cpu) / reviews, 1)
+                result["db_cpu_ms_per_review"] = round(1000 * (postgres_cpu_s() - db_cpu) / reviews, 1)
+                closed_runs.append(result)
+                handed += tasks
+                print(f"closed loop {run + 1}/{runs}, {closed_n} contractors, no think time: {result}")
+            rates = sorted(float(r["reviews_per_s"]) for r in closed_runs)  # type: ignore[arg-type]
+            median = sorted(closed_runs, key=lambda r: float(r["reviews_per_s"]))[len(closed_runs) // 2]  # type: ignore[arg-type]
+            errors = sum(int(r["errors"]) for r in closed_runs)  # type: ignore[call-overload]
+            figures["closed"] = {**median, "errors": errors, "runs_reviews_per_s": rates}
         if open_n:
             figures["open"], tasks = open_loop(
                 base, names[closed_n:], args.ramp_s, args.steady_s, server, args.think_scale

@@ -112,3 +112,19 @@ def test_a_non_superuser_admin_cannot_change_a_superuser(admin_user: User) -> No
     page = client_for(other_admin).post(reverse("person-edit", args=[admin_user.pk]), {"roles": []}, follow=True)
     assert "Only a superuser changes a superuser" in page.content.decode()
     assert User.objects.get(pk=admin_user.pk).is_active
+
+
+def test_the_next_page_keeps_the_search_and_role_filter(admin_user: User) -> None:
+    from django.contrib.auth.models import Group
+
+    contractors = Group.objects.get_or_create(name="contractor")[0]
+    for n in range(55):
+        User.objects.create_user(f"crowd{n:02d}").groups.add(contractors)
+    User.objects.create_user("crowdresearcher")
+    client = client_for(admin_user)
+    first = client.get(reverse("people") + "?q=crowd&role=contractor").content.decode()
+    assert "Page 1 of 2" in first
+    link = first.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
+    assert "q=crowd" in link and "role=contractor" in link and "page=2" in link
+    second = client.get(reverse("people") + link).content.decode()
+    assert "crowd54" in second and "crowdresearcher" not in second and "Page 2 of 2" in second
