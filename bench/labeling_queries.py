@@ -3,9 +3,10 @@ gunicorn): the figures that do not move with the machine's load, to compare code
 
 Each contractor does what bench/_open_loop.py's people do, without the pauses or breaks: next task,
 then the labeling page, 0-3 flaws each followed by an autosave, the active-time flush, submit (which
-answers with the next task's page). Prints queries
-per request by endpoint, queries and CPU milliseconds per review; the last line is one JSON object.
-Run it on two checkouts side by side (`git worktree add`) to compare a change with its base.
+answers with the next task's page). Prints queries and median CPU milliseconds per request by
+endpoint, queries and CPU milliseconds per review; the last line is one JSON object. `--profile N`
+prints cProfile's top N functions. Run it on two checkouts side by side (`git worktree add`) to
+compare a change with its base.
 """
 
 from __future__ import annotations
