@@ -17,6 +17,10 @@ def fill_role_names(apps: object, schema_editor: object) -> None:
 
 class Migration(migrations.Migration):
 
+    # An earlier landing shipped this as two migrations (role_names then a comma-joined CharField);
+    # a database that applied those takes this as applied, and 0014 settles its role_names column.
+    replaces = [("annotation", "0013_crowd_quality_hooks"), ("annotation", "0014_user_role_names")]
+
     dependencies = [
         ('annotation', '0012_contractor_exclusions'),
     ]
