@@ -293,3 +293,24 @@ def test_two_submits_at_the_same_moment_make_one_review_and_no_error(researcher:
     assert statuses == [302] * 4
     review = Review.objects.get(assignment=task)
     assert (review.status, review.rating) == ("submitted", 3)
+
+
+@pytest.mark.parametrize("first", ["draft", "flaw", "submit"])
+def test_a_change_before_the_page_ever_opened_opens_the_review_as_the_page_would(
+    world: World, contractor: User, first: str
+) -> None:
+    task = give(world, contractor, world.assisted, world.items[0])
+    client = client_for(contractor)
+    if first == "draft":
+        assert client.post(reverse("task-draft", args=[task.pk]), {"rating": 5}).status_code == 200
+    elif first == "flaw":
+        flaw = {"description": "wrong", "severity": "major", "category": "accuracy", "start": 0, "end": 3}
+        assert client.post(reverse("task-flaw-add", args=[task.pk]), flaw).status_code == 200
+    else:
+        assert client.post(reverse("task-submit", args=[task.pk]), {"rating": 5}).status_code == 302
+    review = Review.objects.get(assignment=task)
+    assert review.critique == world.critiques[0]  # the critique it was shown is recorded, as on opening
+    assert CommentJudgement.objects.filter(review=review).count() == 2
+    assert review.rating == (None if first == "flaw" else 5)
+    assert FlawReport.objects.filter(review=review).count() == (1 if first == "flaw" else 0)
+    assert review.status == ("submitted" if first == "submit" else "draft")
